@@ -1,0 +1,103 @@
+# PixelView: every developer and CI task, bootstrapping what it needs.
+#
+#   make demo   set up the environment (first time) and run the demo
+#   make test   set up the environment and run every quality gate and test tier
+#
+# Downloads are cached under .cache/ (ignored by git), never in global state.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .cache/tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+export UV_CACHE_DIR := $(CURDIR)/.cache/uv
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+
+PYTEST := $(BIN)/pytest -p no:cacheprovider
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------- environment
+
+$(UV):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "error: PixelView needs Python 3.11 or newer as $(PYTHON)" >&2; exit 1; }
+	$(PYTHON) -m venv .cache/tools
+	.cache/tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+.PHONY: env
+env: $(VENV)/.synced ## create or update .venv from uv.lock
+
+.PHONY: lock
+lock: | $(UV) ## re-resolve uv.lock after editing dependencies in pyproject.toml
+	$(UV) lock
+
+# ---------------------------------------------------------------- run
+
+.PHONY: demo
+demo: env ## run PixelView on the embedded defaults (http://127.0.0.1:8080)
+	$(BIN)/pixelview demo
+
+# ---------------------------------------------------------------- quality gates
+
+.PHONY: lint
+lint: env ## ruff: lint and formatting
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+.PHONY: typecheck
+typecheck: env ## mypy --strict
+	$(BIN)/mypy
+
+.PHONY: contracts
+contracts: env ## import-linter: the layers of docs/architecture.md
+	$(BIN)/lint-imports --no-cache
+
+.PHONY: compose-check
+compose-check: env ## compose.yaml against the Compose specification's JSON schema
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
+
+.PHONY: services
+services: ## make sure the servers the tests use are running (PostgreSQL)
+	@scripts/ensure-postgres.sh
+
+.PHONY: test-unit
+test-unit: env ## pure tests, no servers
+	$(PYTEST) -m unit
+
+.PHONY: test-integration
+test-integration: env services ## tests against real servers (SQLite and PostgreSQL)
+	$(PYTEST) -m integration
+
+.PHONY: test-e2e
+test-e2e: env services ## the pixelview command as a user runs it
+	$(PYTEST) -m e2e
+
+.PHONY: check
+check: lint typecheck contracts compose-check ## every static gate
+
+.PHONY: test
+test: check test-unit test-integration test-e2e ## every gate and every test tier
+	@echo "make test: all gates and tiers passed"
+
+.PHONY: bench
+bench: env services ## run the benchmarks under bench/ (prints their figures)
+	$(BIN)/python -m bench.job_queue
+
+.PHONY: clean
+clean: ## remove the environment and caches (keeps .pixelview data)
+	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""LLM agents: provider factory, supervisor and specialist graphs, triage, remediation, chat."""

@@ -1,0 +1,56 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from sqlalchemy import Engine
+
+from api.errors import install_error_handlers
+from api.metrics import install_metrics
+from api.routes import health
+from core.db.engine import make_session_factory
+from core.metrics import Metrics
+from core.settings import Settings
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+def create_app(settings: Settings, *, engine: Engine, metrics: Metrics, version: str) -> FastAPI:
+    """Build the API on an engine and metrics owned by the caller.
+
+    The caller (the composition root or a test) creates and disposes of the
+    engine, so the app holds no module-level state and several apps can live in
+    one process.
+    """
+    app = FastAPI(
+        title="PixelView",
+        version=version,
+        description="An open-source AI SRE for private clouds.",
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_session_factory(engine)
+    app.state.metrics = metrics
+
+    install_error_handlers(app)
+    install_metrics(app, metrics, app.state.sessions)
+
+    @app.middleware("http")
+    async def _request_id(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            response = await call_next(request)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,1 @@
+"""One package per external system; each exposes a Protocol port, DTOs and one real client."""

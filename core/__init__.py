@@ -1,0 +1,1 @@
+"""The bottom layer: settings models, database, migrations, jobs, clock, ids, errors, logging."""

@@ -1,0 +1,183 @@
+"""The worker: claims due jobs and runs the handler registered for their kind.
+
+Later layers register handlers at the composition root (triage, deliveries,
+escalation ticks, forecasts). A handler gets the claimed job; it may be a plain
+function or a coroutine function. Raising `PermanentJobError` records a failure
+without retrying; any other exception is retried with backoff until the job's
+attempts run out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, cast
+
+from core.errors import PixelViewError
+from core.jobs.models import ClaimedJob
+from core.jobs.queue import JobQueue
+from core.logs import get_logger
+from core.metrics import Metrics
+
+Handler = Callable[[ClaimedJob], Awaitable[None] | None]
+
+log = get_logger(__name__)
+
+
+class PermanentJobError(PixelViewError):
+    """The job can never succeed (bad payload, deleted target): do not retry."""
+
+    code = "job_failed"
+
+
+class HandlerRegistry:
+    """Maps a job kind to the function that runs it."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._handlers: dict[str, Handler] = {}
+
+    def register(self, kind: str, handler: Handler) -> None:
+        """Register `handler` for `kind`; registering a kind twice is a bug."""
+        if kind in self._handlers:
+            raise ValueError(f"a handler for job kind {kind!r} is already registered")
+        self._handlers[kind] = handler
+
+    def get(self, kind: str) -> Handler | None:
+        """The handler for `kind`, or None."""
+        return self._handlers.get(kind)
+
+    def kinds(self) -> list[str]:
+        """Registered kinds, sorted."""
+        return sorted(self._handlers)
+
+
+class Worker:
+    """Runs jobs on `concurrency` threads until stopped."""
+
+    def __init__(
+        self,
+        queue: JobQueue,
+        registry: HandlerRegistry,
+        *,
+        concurrency: int = 1,
+        poll_interval_s: float = 1.0,
+        metrics: Metrics | None = None,
+        name: str | None = None,
+    ) -> None:
+        """Prepare the worker; nothing runs until `start` or `run_once`."""
+        self._queue = queue
+        self._registry = registry
+        self._concurrency = concurrency
+        self._poll_interval_s = poll_interval_s
+        self._metrics = metrics
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def run_once(self, slot: int = 0) -> int:
+        """Claim at most one due job and run it; return how many ran (0 or 1)."""
+        worker_id = f"{self.name}:{slot}"
+        jobs = self._queue.claim(worker_id, limit=1)
+        for job in jobs:
+            self._run(job, worker_id)
+        return len(jobs)
+
+    def _run(self, job: ClaimedJob, worker_id: str) -> None:
+        handler = self._registry.get(job.kind)
+        started = time.perf_counter()
+        if handler is None:
+            self._queue.fail(
+                job, worker_id, f"no handler registered for job kind {job.kind!r}", retryable=False
+            )
+            self._count(job.kind, "failed", started)
+            log.error("job.unknown_kind", job_id=str(job.id), kind=job.kind)
+            return
+        try:
+            result = handler(job)
+            if inspect.isawaitable(result):
+                asyncio.run(cast(Coroutine[Any, Any, None], result))
+        except PermanentJobError as e:
+            self._queue.fail(job, worker_id, e.message, retryable=False)
+            self._count(job.kind, "failed", started)
+            log.warning(
+                "job.failed", job_id=str(job.id), kind=job.kind, error=e.message, retry=False
+            )
+        except Exception as e:  # a handler's bug must not kill the worker
+            error = f"{type(e).__name__}: {e}"
+            retry = job.attempt < job.max_attempts
+            self._queue.fail(job, worker_id, error)
+            self._count(job.kind, "retried" if retry else "failed", started)
+            log.warning(
+                "job.failed",
+                job_id=str(job.id),
+                kind=job.kind,
+                attempt=job.attempt,
+                error=error,
+                retry=retry,
+                exc_info=True,
+            )
+        else:
+            if not self._queue.complete(job, worker_id):
+                log.warning("job.lease_lost", job_id=str(job.id), kind=job.kind)
+            self._count(job.kind, "succeeded", started)
+
+    def _count(self, kind: str, outcome: str, started: float) -> None:
+        if self._metrics is not None:
+            self._metrics.jobs.labels(kind=kind, outcome=outcome).inc()
+            self._metrics.job_duration.labels(kind=kind).observe(time.perf_counter() - started)
+
+    def _loop(self, slot: int) -> None:
+        while not self._stop.is_set():
+            try:
+                ran = self.run_once(slot)
+            except Exception:  # the database went away; wait and try again
+                log.exception("worker.claim_failed", worker=self.name, slot=slot)
+                ran = 0
+            if ran == 0:
+                self._stop.wait(self._poll_interval_s)
+
+    def start(self) -> None:
+        """Start the worker threads."""
+        if self._threads:
+            raise RuntimeError("worker already started")
+        self._stop.clear()
+        for slot in range(self._concurrency):
+            thread = threading.Thread(
+                target=self._loop, args=(slot,), name=f"{self.name}/{slot}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        log.info(
+            "worker.started",
+            worker=self.name,
+            concurrency=self._concurrency,
+            kinds=self._registry.kinds(),
+        )
+
+    def request_stop(self) -> None:
+        """Ask the threads to stop after their current job; returns at once (signal-safe)."""
+        self._stop.set()
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Ask the threads to stop after their current job and wait for them."""
+        self._stop.set()
+        deadline = time.monotonic() + timeout_s
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        alive = [t.name for t in self._threads if t.is_alive()]
+        self._threads = []
+        if alive:
+            log.warning("worker.stop_timeout", worker=self.name, still_running=alive)
+        else:
+            log.info("worker.stopped", worker=self.name)
+
+    def wait(self) -> None:
+        """Block until `request_stop` or `stop` is called (a signal handler, another thread)."""
+        while not self._stop.wait(0.5):
+            pass

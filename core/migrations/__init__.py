@@ -1,0 +1,1 @@
+"""Alembic revisions of the PixelView schema (run through `core.db.migrate`)."""

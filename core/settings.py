@@ -1,0 +1,237 @@
+"""Settings models.
+
+One `Settings` object holds every knob. It is read from, in increasing order of
+precedence: defaults, an optional YAML file, and `PIXELVIEW_*` environment
+variables (`PIXELVIEW_DATABASE__URL` sets `database.url`). Every model forbids
+unknown keys, so a typo fails at start-up naming the key instead of being
+silently ignored. Only the composition root (`pixelview/`) builds `Settings`;
+everything else receives the section it needs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from core.errors import ConfigError
+from core.logs import LogFormat
+
+ENV_PREFIX = "PIXELVIEW_"
+NESTED_DELIMITER = "__"
+CONFIG_FILE_ENV = "PIXELVIEW_CONFIG"
+"""Names the YAML file; read by the CLI, so it is not a setting itself."""
+
+INSECURE_DEV_SECRET = "insecure-dev-secret-do-not-use-in-production"
+
+Environment = Literal["dev", "test", "prod"]
+
+
+class Section(BaseModel):
+    """Base of every nested settings section: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(Section):
+    """Where PixelView keeps its state."""
+
+    url: str | None = None
+    """SQLAlchemy URL. Unset: a SQLite file in `data_dir`. PostgreSQL: `postgresql://user@host/db`."""
+    echo: bool = False
+    """Log every SQL statement (noisy; for debugging)."""
+    pool_size: int = Field(5, ge=1, le=200)
+    """Connections kept open per process (PostgreSQL)."""
+    migrate_on_start: bool = True
+    """`serve` and `demo` bring the schema to head before serving."""
+
+
+class ApiSettings(Section):
+    """The HTTP server."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+
+
+class WorkerSettings(Section):
+    """The job worker (in `serve`, and in each `pixelview worker` process)."""
+
+    in_process: bool = True
+    """`serve` runs a worker beside the API (the embedded mode)."""
+    concurrency: int = Field(2, ge=1, le=64)
+    """Jobs run at once per process (PostgreSQL; SQLite always runs one)."""
+    poll_interval_s: float = Field(1.0, gt=0, le=60)
+    """How long an idle worker waits before looking for due jobs again."""
+    lease_s: int = Field(900, ge=5)
+    """A claimed job not finished within this time is handed to another worker."""
+    max_attempts: int = Field(5, ge=1, le=100)
+    """Default attempts per job before it is recorded as failed."""
+    backoff_base_s: float = Field(2.0, gt=0)
+    """First retry delay; doubles per attempt, with jitter."""
+    backoff_max_s: float = Field(600.0, gt=0)
+    """Upper bound of a retry delay."""
+
+
+class LoggingSettings(Section):
+    """Log level and line format."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: LogFormat = "console"
+
+
+class SecuritySettings(Section):
+    """Secrets used to sign and encrypt."""
+
+    secret_key: SecretStr = SecretStr(INSECURE_DEV_SECRET)
+    """Key for signing sessions and encrypting stored credentials. Must be set outside dev."""
+
+
+class Settings(BaseSettings):
+    """Every setting of PixelView."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=NESTED_DELIMITER,
+        extra="forbid",
+        frozen=True,
+    )
+
+    env: Environment = "dev"
+    """`dev` allows insecure defaults; `test` and `prod` refuse them."""
+    data_dir: Path = Path(".pixelview")
+    """Folder for the embedded mode's files (SQLite database, vector store)."""
+    database: DatabaseSettings = DatabaseSettings()
+    api: ApiSettings = ApiSettings()
+    worker: WorkerSettings = WorkerSettings()
+    logging: LoggingSettings = LoggingSettings()
+    security: SecuritySettings = SecuritySettings()
+
+    yaml_file_path: ClassVar[Path | None] = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,  # noqa: ARG003 - no .env files
+        file_secret_settings: PydanticBaseSettingsSource,  # noqa: ARG003 - no secret dirs
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Precedence: explicit arguments, then environment, then the YAML file."""
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls.yaml_file_path is not None:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=cls.yaml_file_path))
+        return tuple(sources)
+
+    @model_validator(mode="after")
+    def _refuse_insecure_defaults(self) -> Settings:
+        if self.env != "dev":
+            secret = self.security.secret_key.get_secret_value()
+            if secret == INSECURE_DEV_SECRET or len(secret) < 32:
+                raise ValueError(
+                    f"security.secret_key must be set to a random value of at least 32 "
+                    f"characters when env is {self.env!r} "
+                    f"(set {ENV_PREFIX}SECURITY{NESTED_DELIMITER}SECRET_KEY)"
+                )
+        return self
+
+    def database_url(self) -> str:
+        """The configured database URL, or the embedded SQLite file under `data_dir`."""
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{(self.data_dir / 'pixelview.db').as_posix()}"
+
+
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Read settings from the environment and an optional YAML file.
+
+    Raises:
+        ConfigError: naming the unknown or invalid key and where it came from.
+    """
+    unknown = unknown_env_keys(Settings, os.environ)
+    if unknown:
+        raise ConfigError("; ".join(unknown))
+    cls: type[Settings] = Settings
+    if config_file is not None:
+        _check_yaml_file(config_file)
+        cls = type("Settings", (Settings,), {"yaml_file_path": config_file})
+    try:
+        return cls()
+    except ValidationError as e:
+        source = f" (environment or {config_file})" if config_file else " (environment)"
+        raise ConfigError(format_validation_error(e) + source) from e
+
+
+def _check_yaml_file(path: Path) -> None:
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ConfigError(f"config file {path} is not valid YAML: {e}") from e
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of settings at the top")
+
+
+def format_validation_error(error: ValidationError) -> str:
+    """One line per problem: the dotted key, its environment name, and what is wrong."""
+    lines = []
+    for problem in error.errors():
+        loc = [str(part) for part in problem["loc"]]
+        key = ".".join(loc) if loc else "settings"
+        env_name = ENV_PREFIX + NESTED_DELIMITER.join(loc).upper() if loc else ""
+        message = problem["msg"]
+        if problem["type"] == "extra_forbidden":
+            message = "unknown setting"
+        where = f" ({env_name})" if env_name else ""
+        lines.append(f"{key}{where}: {message}")
+    return "invalid settings: " + "; ".join(lines)
+
+
+def unknown_env_keys(model: type[BaseModel], environ: Mapping[str, str]) -> list[str]:
+    """Describe every `PIXELVIEW_*` variable that names no setting.
+
+    pydantic-settings ignores environment variables it has no field for, so a
+    mistyped `PIXELVIEW_DATABSE__URL` would silently do nothing. This walks the
+    model instead and reports each such variable with the nearest valid name.
+    """
+    problems = []
+    for name in sorted(environ):
+        if not name.upper().startswith(ENV_PREFIX) or name.upper() == CONFIG_FILE_ENV:
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split(NESTED_DELIMITER)
+        bad = _first_unknown_segment(model, path)
+        if bad is not None:
+            segment, known = bad
+            hint = difflib.get_close_matches(segment, known, n=1)
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+            problems.append(
+                f"unknown setting {name}: {segment!r} is not one of "
+                f"{', '.join(sorted(known))}{suggestion}"
+            )
+    return problems
+
+
+def _first_unknown_segment(model: type[BaseModel], path: list[str]) -> tuple[str, list[str]] | None:
+    current: type[BaseModel] | None = model
+    for segment in path:
+        if current is None:
+            return None  # below a free-form field (a mapping): any key is allowed
+        fields: dict[str, Any] = dict(current.model_fields)
+        if segment not in fields:
+            return segment, list(fields)
+        annotation = fields[segment].annotation
+        is_model = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        current = annotation if is_model else None
+    return None

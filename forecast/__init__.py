@@ -1,0 +1,1 @@
+"""Metric series, capacity forecasts, anomaly detection and scaling recommendations."""

@@ -1,0 +1,1 @@
+"""Alerts, incidents, escalation, on-call, notifications, reports and the audit log."""

@@ -1,0 +1,1 @@
+"""The simulated estate used by the demo, the evals and the tests."""

@@ -1,0 +1,1 @@
+"""Vector memory of runbooks and past incidents: store port, embedder, ingestion, retrieval."""

@@ -1,0 +1,3 @@
+"""PixelView composition root: the CLI, settings construction, the container."""
+
+__version__ = "0.1.0"

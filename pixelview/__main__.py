@@ -1,0 +1,5 @@
+"""`python -m pixelview` runs the CLI."""
+
+from pixelview.cli import main
+
+main()

@@ -1,0 +1,79 @@
+"""Running processes: the API server with its in-process worker, and a worker alone."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from types import FrameType
+
+import uvicorn
+
+from api.app import create_app
+from core.errors import ConfigError
+from core.logs import get_logger
+from pixelview import __version__
+from pixelview.container import Container
+
+log = get_logger(__name__)
+
+
+def serve(container: Container, *, host: str, port: int) -> None:
+    """Serve the API until SIGINT or SIGTERM, with the in-process worker beside it."""
+    settings = container.settings
+    if settings.database.migrate_on_start:
+        status = container.upgrade_database()
+        log.info("database.ready", url=container.describe_database(), revision=status.current)
+    app = create_app(
+        settings, engine=container.engine, metrics=container.metrics, version=__version__
+    )
+    worker = container.worker() if settings.worker.in_process else None
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host=host, port=port, log_config=None, lifespan="on", server_header=False
+        )
+    )
+    # uvicorn re-raises the signal that stopped it once it has shut down; a
+    # handler of ours then records it instead of the default one killing the
+    # process before the worker has finished its current job.
+    _on_stop_signals(None)
+    if worker is not None:
+        worker.start()
+    try:
+        log.info(
+            "pixelview.serving", url=f"http://{host}:{port}", docs=f"http://{host}:{port}/docs"
+        )
+        server.run()
+    finally:
+        if worker is not None:
+            worker.stop()
+        container.close()
+        log.info("pixelview.stopped")
+    if not server.started:
+        raise ConfigError(f"the API could not start on {host}:{port} (see the log line above)")
+
+
+def run_worker(container: Container, *, concurrency: int | None) -> None:
+    """Run jobs until SIGINT or SIGTERM (scale-out mode, PostgreSQL only)."""
+    if container.is_sqlite:
+        raise ConfigError(
+            "`pixelview worker` needs PostgreSQL (database.url); with SQLite the "
+            "in-process worker of `pixelview serve` is the only one"
+        )
+    worker = container.worker(concurrency=concurrency)
+    _on_stop_signals(worker.request_stop)
+    worker.start()
+    try:
+        worker.wait()
+    finally:
+        worker.stop()
+        container.close()
+
+
+def _on_stop_signals(action: Callable[[], None] | None) -> None:
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        log.info("pixelview.signal", signal=signal.Signals(signum).name)
+        if action is not None:
+            action()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)

@@ -1,0 +1,87 @@
+"""Shared fixtures: test tiers by folder, and databases on SQLite and PostgreSQL.
+
+Every PostgreSQL test gets a database of its own (`pixelview_test_<random>`),
+created on the server named by `TEST_POSTGRES_URL` (default: this machine's
+server at 127.0.0.1:5432, database `test`) and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from core.db.engine import make_engine
+from core.db.migrate import upgrade
+
+ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TIERS = ("unit", "integration", "e2e")
+TESTS_DIR = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with the tier of the folder it lives in."""
+    for item in items:
+        tier = Path(item.fspath).relative_to(TESTS_DIR).parts[0]
+        if tier in TIERS:
+            item.add_marker(getattr(pytest.mark, tier))
+
+
+def _admin_conninfo() -> str:
+    url = make_url(ADMIN_URL)
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> str:
+    """Connection string of the PostgreSQL server the tests create databases on."""
+    try:
+        with psycopg.connect(_admin_conninfo(), connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError as e:
+        pytest.fail(f"PostgreSQL at {ADMIN_URL} is not reachable (set TEST_POSTGRES_URL): {e}")
+    return _admin_conninfo()
+
+
+@pytest.fixture
+def postgres_url(postgres_admin: str) -> Iterator[str]:
+    """URL of a new, empty PostgreSQL database, dropped after the test."""
+    name = f"pixelview_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(postgres_admin, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """URL of a new, empty database: once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'pixelview.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def empty_engine(database_url: str) -> Iterator[Engine]:
+    """An engine on an empty database (no schema)."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(empty_engine: Engine) -> Engine:
+    """An engine on a database migrated to head."""
+    upgrade(empty_engine)
+    return empty_engine

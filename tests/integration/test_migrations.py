@@ -1,0 +1,37 @@
+"""The schema comes from migrations, matches the models, and migrates both ways."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+
+from core.db.migrate import downgrade, head_revision, migration_status, upgrade
+from pixelview.schema import model_metadata
+
+
+def test_empty_database_is_behind_then_at_head(empty_engine: Engine) -> None:
+    before = migration_status(empty_engine)
+    assert before.current is None and not before.at_head
+    after = upgrade(empty_engine)
+    assert after.at_head and after.current == head_revision()
+    assert "jobs" in inspect(empty_engine).get_table_names()
+
+
+def test_upgrade_is_idempotent(engine: Engine) -> None:
+    assert upgrade(engine).at_head
+    assert upgrade(engine).at_head
+
+
+def test_migrations_match_the_models(engine: Engine) -> None:
+    """A model changed without a revision (or the reverse) fails here."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, model_metadata())
+    assert diff == []
+
+
+def test_downgrade_to_base_and_back(engine: Engine) -> None:
+    assert downgrade(engine, "base").current is None
+    assert "jobs" not in inspect(engine).get_table_names()
+    assert upgrade(engine).at_head

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from core.errors import ConfigError
+from core.settings import INSECURE_DEV_SECRET, Settings, load_settings
+
+STRONG = "k" * 40
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.upper().startswith("PIXELVIEW_"):
+            monkeypatch.delenv(name)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "pixelview.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_are_the_embedded_mode() -> None:
+    settings = load_settings()
+    assert settings.env == "dev"
+    assert settings.database_url() == "sqlite:///.pixelview/pixelview.db"
+    assert settings.api.port == 8080
+    assert settings.security.secret_key.get_secret_value() == INSECURE_DEV_SECRET
+
+
+def test_environment_sets_nested_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIXELVIEW_DATABASE__URL", "postgresql://pv@db/pixelview")
+    monkeypatch.setenv("PIXELVIEW_WORKER__CONCURRENCY", "8")
+    settings = load_settings()
+    assert settings.database_url() == "postgresql://pv@db/pixelview"
+    assert settings.worker.concurrency == 8
+
+
+def test_environment_overrides_yaml_which_overrides_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write(tmp_path, "api:\n  port: 9000\n  host: 0.0.0.0\nworker:\n  concurrency: 3\n")
+    monkeypatch.setenv("PIXELVIEW_API__PORT", "9100")
+    settings = load_settings(config)
+    assert settings.api.port == 9100  # environment wins
+    assert settings.api.host == "0.0.0.0"  # from the file
+    assert settings.worker.concurrency == 3
+    assert settings.worker.poll_interval_s == 1.0  # default
+
+
+def test_mistyped_top_level_variable_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIXELVIEW_DATABSE__URL", "x")
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings()
+    assert "PIXELVIEW_DATABSE__URL" in excinfo.value.message
+    assert "did you mean 'database'" in excinfo.value.message
+
+
+def test_mistyped_nested_variable_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIXELVIEW_WORKER__CONCURENCY", "4")
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings()
+    assert "PIXELVIEW_WORKER__CONCURENCY" in excinfo.value.message
+    assert "'concurrency'" in excinfo.value.message
+
+
+def test_mistyped_yaml_key_names_the_key(tmp_path: Path) -> None:
+    config = write(tmp_path, "database:\n  urll: sqlite:///x.db\n")
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings(config)
+    assert "database.urll" in excinfo.value.message
+    assert "unknown setting" in excinfo.value.message
+
+
+def test_invalid_value_names_key_and_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIXELVIEW_API__PORT", "99999")
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings()
+    assert "api.port (PIXELVIEW_API__PORT)" in excinfo.value.message
+    assert "65535" in excinfo.value.message
+
+
+@pytest.mark.parametrize("env", ["test", "prod"])
+def test_insecure_default_secret_refused_outside_dev(
+    env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIXELVIEW_ENV", env)
+    with pytest.raises(ConfigError, match="PIXELVIEW_SECURITY__SECRET_KEY"):
+        load_settings()
+    monkeypatch.setenv("PIXELVIEW_SECURITY__SECRET_KEY", "short")
+    with pytest.raises(ConfigError, match="at least 32"):
+        load_settings()
+    monkeypatch.setenv("PIXELVIEW_SECURITY__SECRET_KEY", STRONG)
+    assert load_settings().env == env
+
+
+def test_missing_or_malformed_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_settings(write(tmp_path, "api: [unclosed\n"))
+    with pytest.raises(ConfigError, match="mapping"):
+        load_settings(write(tmp_path, "- a\n- b\n"))
+
+
+def test_settings_are_immutable() -> None:
+    settings = Settings()
+    with pytest.raises(ValueError):
+        settings.env = "prod"  # type: ignore[misc]
