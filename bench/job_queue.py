@@ -14,12 +14,7 @@ import os
 import platform
 import tempfile
 import time
-import uuid
 from pathlib import Path
-
-import psycopg
-from psycopg import sql
-from sqlalchemy.engine import make_url
 
 from core.clock import SystemClock
 from core.db.engine import make_engine, make_session_factory
@@ -27,6 +22,7 @@ from core.db.migrate import upgrade
 from core.jobs.models import ClaimedJob, JobStatus
 from core.jobs.queue import JobQueue, enqueue, queue_depth
 from core.jobs.worker import HandlerRegistry, Worker
+from lab.servers.postgres import scratch_database
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -70,24 +66,6 @@ def drain(url: str, *, jobs: int, workers: int, concurrency: int) -> float:
     return jobs / elapsed
 
 
-def postgres_database() -> tuple[str, str]:
-    """Create a scratch database; return its URL and name."""
-    name = f"pixelview_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_url(ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False), name
-
-
-def drop(name: str) -> None:
-    """Drop a scratch database."""
-    admin = make_url(ADMIN_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-
 def main() -> None:
     """Run the three configurations and print their figures."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -104,13 +82,10 @@ def main() -> None:
     print(f"sqlite      1 worker  x1 thread : {sqlite:8.0f} jobs/s")
     results = {}
     for workers, concurrency in ((1, 1), (3, 2)):
-        url, name = postgres_database()
-        try:
+        with scratch_database(ADMIN_URL, prefix="pixelview_bench") as url:
             results[(workers, concurrency)] = drain(
                 url, jobs=args.jobs, workers=workers, concurrency=concurrency
             )
-        finally:
-            drop(name)
         rate = results[(workers, concurrency)]
         label = f"{workers} worker{'s' if workers > 1 else ' '} x{concurrency} thread"
         print(f"postgresql  {label} : {rate:8.0f} jobs/s")

@@ -8,18 +8,16 @@ server at 127.0.0.1:5432, database `test`) and dropped afterwards.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
+from lab.servers.postgres import check_reachable, scratch_database
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TIERS = ("unit", "integration", "e2e")
@@ -34,33 +32,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(getattr(pytest.mark, tier))
 
 
-def _admin_conninfo() -> str:
-    url = make_url(ADMIN_URL)
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session")
 def postgres_admin() -> str:
-    """Connection string of the PostgreSQL server the tests create databases on."""
+    """URL of the PostgreSQL server the tests create databases on."""
     try:
-        with psycopg.connect(_admin_conninfo(), connect_timeout=5) as conn:
-            conn.execute("SELECT 1")
+        check_reachable(ADMIN_URL)
     except psycopg.OperationalError as e:
         pytest.fail(f"PostgreSQL at {ADMIN_URL} is not reachable (set TEST_POSTGRES_URL): {e}")
-    return _admin_conninfo()
+    return ADMIN_URL
 
 
 @pytest.fixture
 def postgres_url(postgres_admin: str) -> Iterator[str]:
     """URL of a new, empty PostgreSQL database, dropped after the test."""
-    name = f"pixelview_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(postgres_admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    with scratch_database(postgres_admin, prefix="pixelview_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

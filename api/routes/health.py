@@ -62,21 +62,13 @@ def readyz(request: Request) -> JSONResponse:
             message=f"database unreachable: {type(e).__name__}",
         )
         return JSONResponse(body.model_dump(), status_code=503)
-    if not status.at_head:
-        body = Readiness(
-            status="not_ready",
-            database="ok",
-            migrations="behind",
-            current_revision=status.current,
-            head_revision=status.head,
-            message="database schema is behind; run `pixelview db upgrade`",
-        )
-        return JSONResponse(body.model_dump(), status_code=503)
+    at_head = status.at_head
     body = Readiness(
-        status="ready",
+        status="ready" if at_head else "not_ready",
         database="ok",
-        migrations="at_head",
+        migrations="at_head" if at_head else "behind",
         current_revision=status.current,
         head_revision=status.head,
+        message=None if at_head else "database schema is behind; run `pixelview db upgrade`",
     )
-    return JSONResponse(body.model_dump(), status_code=200)
+    return JSONResponse(body.model_dump(), status_code=200 if at_head else 503)

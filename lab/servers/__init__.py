@@ -1,0 +1,1 @@
+"""Recipes that provide the real servers used by integration tests and benchmarks."""
