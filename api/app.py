@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
-from api.routes import health
+from api.routes import admin, health, incidents, ingest
+from core.clock import Clock, SystemClock
 from core.db.engine import make_session_factory
 from core.metrics import Metrics
 from core.settings import Settings
@@ -19,7 +20,14 @@ from core.settings import Settings
 REQUEST_ID_HEADER = "X-Request-ID"
 
 
-def create_app(settings: Settings, *, engine: Engine, metrics: Metrics, version: str) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine,
+    metrics: Metrics,
+    version: str,
+    clock: Clock | None = None,
+) -> FastAPI:
     """Build the API on an engine and metrics owned by the caller.
 
     The caller (the composition root or a test) creates and disposes of the
@@ -38,6 +46,7 @@ def create_app(settings: Settings, *, engine: Engine, metrics: Metrics, version:
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.metrics = metrics
+    app.state.clock = clock or SystemClock()
 
     install_error_handlers(app)
     install_metrics(app, metrics, app.state.sessions)
@@ -53,4 +62,7 @@ def create_app(settings: Settings, *, engine: Engine, metrics: Metrics, version:
         return response
 
     app.include_router(health.router)
+    app.include_router(ingest.router)
+    app.include_router(incidents.router)
+    app.include_router(admin.router)
     return app

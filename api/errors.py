@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.deps import Unauthenticated
 from core.errors import (
     ConfigError,
     Conflict,
@@ -24,6 +25,7 @@ from core.logs import get_logger
 log = get_logger(__name__)
 
 STATUS_BY_ERROR: dict[type[PixelViewError], int] = {
+    Unauthenticated: 401,
     NotFound: 404,
     Conflict: 409,
     Forbidden: 403,

@@ -31,6 +31,18 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
+        self.alerts_ingested = Counter(
+            "pixelview_alerts_ingested",
+            "Alerts received on integration webhooks, by source and outcome",
+            ["source", "outcome"],
+            registry=self.registry,
+        )
+        self.alert_rejections = Counter(
+            "pixelview_alert_rejections",
+            "Webhook deliveries refused (4xx) by source; the bodies are kept per integration",
+            ["source"],
+            registry=self.registry,
+        )
         self.jobs = Counter(
             "pixelview_jobs_processed",
             "Jobs run by this process's workers, by kind and outcome",

@@ -7,12 +7,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from core.db.migrate import downgrade, migration_status, new_revision
 from core.errors import ConfigError, PixelViewError
 from core.logs import configure_logging
 from core.settings import CONFIG_FILE_ENV, Settings, load_settings
+from incidents.models.people import Role
+from incidents.people import UserCreate, create_user
 from pixelview import __version__
 from pixelview.container import Container
 from pixelview.schema import model_metadata
@@ -27,6 +30,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+users_app = typer.Typer(help="Users and their API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 ConfigOption = Annotated[
     Path | None,
@@ -150,6 +155,33 @@ def db_revision(
     finally:
         container.close()
     typer.echo(f"wrote {path}; review it before committing")
+
+
+@users_app.command("create")
+def users_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="Display name.")],
+    email: Annotated[str, typer.Option(help="Unique e-mail address.")],
+    role: Annotated[Role, typer.Option(help="admin, responder or viewer.")] = Role.RESPONDER,
+) -> None:
+    """Create a user and print its API token (the way to make the first admin)."""
+    container = Container.build(_settings(ctx))
+    try:
+        with container.sessions() as session:
+            user, token = create_user(
+                session,
+                UserCreate(name=name, email=email, role=role),
+                now=container.clock.now(),
+                actor="cli",
+            )
+            session.commit()
+    except ValidationError as e:
+        problems = "; ".join(f"--{'.'.join(map(str, p['loc']))}: {p['msg']}" for p in e.errors())
+        raise ConfigError(f"invalid user: {problems}") from e
+    finally:
+        container.close()
+    typer.echo(f"created {user.role} {user.email} ({user.id})")
+    typer.echo(f"API token (shown once): {token}")
 
 
 def main() -> None:

@@ -10,9 +10,24 @@ from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
 import core.jobs.models
+import incidents.models.alert
+import incidents.models.audit
+import incidents.models.incident
+import incidents.models.integration
+import incidents.models.people
+import incidents.models.silence
 
 
 def model_metadata() -> MetaData:
     """Metadata of every table PixelView owns."""
-    assert core.jobs.models.Job.__tablename__ == "jobs"
+    modules = (
+        core.jobs.models,
+        incidents.models.alert,
+        incidents.models.audit,
+        incidents.models.incident,
+        incidents.models.integration,
+        incidents.models.people,
+        incidents.models.silence,
+    )
+    assert all(module.__name__ for module in modules)  # imported for their tables
     return SQLModel.metadata

@@ -57,6 +57,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
     engine = create_engine(parsed, **kwargs)
     if is_sqlite(parsed):
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
 
 
@@ -69,6 +70,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # A deferred transaction that reads and then writes fails with "database is
+    # locked" when another writer committed in between (a WAL snapshot cannot be
+    # upgraded). Taking the write lock at BEGIN makes transactions queue (up to
+    # busy_timeout) instead. SQLite has one writer anyway; this is the embedded
+    # mode's price, and why scale-out uses PostgreSQL.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:

@@ -1,0 +1,75 @@
+"""Request dependencies: the database session factory, the clock, the current user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from core.clock import Clock
+from core.db.engine import SessionFactory
+from core.errors import Forbidden, PixelViewError
+from incidents.audit import user_actor
+from incidents.models.people import Role, User
+from incidents.people import authenticate_user
+
+_RANK = {Role.VIEWER: 0, Role.RESPONDER: 1, Role.ADMIN: 2}
+
+
+class Unauthenticated(PixelViewError):
+    """No valid API token was presented."""
+
+    code = "unauthenticated"
+
+
+def sessions(request: Request) -> SessionFactory:
+    """The app's session factory."""
+    factory: SessionFactory = request.app.state.sessions
+    return factory
+
+
+def clock(request: Request) -> Clock:
+    """The app's clock."""
+    app_clock: Clock = request.app.state.clock
+    return app_clock
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated user of a request, and the request's id for the audit log."""
+
+    user: User
+    request_id: str | None
+
+    @property
+    def actor(self) -> str:
+        """The audit/timeline reference of the user."""
+        return user_actor(self.user.id)
+
+    def require(self, role: Role) -> None:
+        """Raise `Forbidden` unless the user's role is at least `role`."""
+        if _RANK[Role(self.user.role)] < _RANK[role]:
+            raise Forbidden(
+                f"this needs the {role.value} role; {self.user.email} is {self.user.role}"
+            )
+
+
+def current_caller(
+    request: Request, factory: Annotated[SessionFactory, Depends(sessions)]
+) -> Caller:
+    """Authenticate `Authorization: Bearer <token>` (a user's API token)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("send `Authorization: Bearer <API token>`")
+    with factory() as session:
+        user = authenticate_user(session, token.strip())
+    if user is None:
+        raise Unauthenticated("the API token is unknown or its user is disabled")
+    return Caller(user=user, request_id=request.headers.get("x-request-id"))
+
+
+Sessions = Annotated[SessionFactory, Depends(sessions)]
+Now = Annotated[Clock, Depends(clock)]
+CurrentCaller = Annotated[Caller, Depends(current_caller)]

@@ -1,0 +1,1 @@
+"""Alerts: the normalized `AlertIn`, fingerprints, and one normalizer per source."""

@@ -1,0 +1,1 @@
+"""One normalizer per source: raw payload in, `AlertIn`s out, `PayloadError` when malformed."""

@@ -1,0 +1,462 @@
+"""Ingestion: normalized alerts in, deduplicated alerts and grouped incidents out.
+
+One call is one transaction: the HTTP layer answers the sender only after it
+commits, so an acknowledged alert is never lost. Unique constraints on the open
+fingerprint and the open grouping key make concurrent deliveries safe: the
+loser of a race re-reads the winner's row and carries on as a duplicate.
+A sender never overwrites human state: acknowledgement, assignment, severity
+set by a person, tags and notes are only changed through the incident service.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from core.clock import Clock
+from core.db.engine import SessionFactory
+from core.errors import NotFound
+from incidents.alerts.schema import AlertIn, AlertState, Severity
+from incidents.audit import integration_actor, timeline
+from incidents.dedup import content_hash
+from incidents.grouping import GroupingRule, grouping_key
+from incidents.lifecycle import Action, is_open, transition
+from incidents.models.alert import Alert
+from incidents.models.incident import Incident, IncidentStatus, TimelineKind
+from incidents.models.integration import Integration
+from incidents.models.silence import Silence
+from incidents.silences import Matcher, silences_alert
+
+
+class Outcome(StrEnum):
+    """What ingestion did with one alert."""
+
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    UPDATED = "updated"
+    RESOLVED = "resolved"
+    SILENCED = "silenced"
+    UNKNOWN_RESOLVED = "unknown_resolved"
+    """A resolve signal for an alert never seen firing: stored, no incident."""
+
+
+@dataclass(frozen=True)
+class IngestedAlert:
+    """The fate of one alert of a delivery."""
+
+    alert_id: int
+    fingerprint: str
+    outcome: Outcome
+    incident_id: int | None
+    incident_opened: bool = False
+
+
+@dataclass
+class IngestResult:
+    """The fate of every alert of a delivery, in order."""
+
+    alerts: list[IngestedAlert] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> int:
+        """How many alerts had this outcome."""
+        return sum(1 for a in self.alerts if a.outcome == outcome)
+
+
+class IngestService:
+    """Turns normalized alerts into alert rows and incidents."""
+
+    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
+        """Work through `sessions`, with time from `clock`."""
+        self._sessions = sessions
+        self._clock = clock
+
+    def ingest(self, integration_id: uuid.UUID, alerts: list[AlertIn]) -> IngestResult:
+        """Store a delivery's alerts in one transaction and return what happened to each."""
+        now = self._clock.now()
+        with self._sessions() as session:
+            integration = session.get(Integration, integration_id)
+            if integration is None:
+                raise NotFound(f"integration {integration_id} does not exist")
+            run = _Run(session, integration, now)
+            result = IngestResult([run.one(alert) for alert in alerts])
+            session.commit()
+        return result
+
+
+class _Run:
+    """One delivery being ingested, inside one transaction."""
+
+    def __init__(self, session: Session, integration: Integration, now: datetime) -> None:
+        self.session = session
+        self.integration = integration
+        self.now = now
+        self.actor = integration_actor(integration.id)
+        self.rule = GroupingRule.model_validate(integration.grouping or {})
+        self._silences: list[Silence] | None = None
+
+    def one(self, alert: AlertIn) -> IngestedAlert:
+        if alert.status == AlertState.FIRING:
+            return self._firing(alert)
+        return self._resolved(alert)
+
+    # ------------------------------------------------------------------ firing
+
+    def _firing(self, alert: AlertIn) -> IngestedAlert:
+        existing = self._open_alert(alert.fingerprint)
+        if existing is None:
+            row = Alert(
+                **self._columns(alert), first_seen=self.now, open_fingerprint=alert.fingerprint
+            )
+            if not _insert(self.session, row):
+                existing = self._open_alert(alert.fingerprint)
+                assert existing is not None, "unique violation without a conflicting open alert"
+                return self._known_firing(existing, alert)
+            return self._route_new(row, alert)
+        return self._known_firing(existing, alert)
+
+    def _known_firing(self, row: Alert, alert: AlertIn) -> IngestedAlert:
+        digest = content_hash(alert)
+        if row.content_hash == digest:
+            self._count_duplicate(row)
+            outcome = Outcome.DUPLICATE
+        else:
+            for name, value in self._columns(alert).items():
+                setattr(row, name, value)
+            outcome = Outcome.UPDATED
+            if row.incident_id is not None:
+                timeline(
+                    self.session,
+                    incident_id=row.incident_id,
+                    now=self.now,
+                    actor=self.actor,
+                    kind=TimelineKind.ALERT_UPDATED,
+                    summary=f"alert updated: {alert.summary}",
+                    data={"alert_id": row.id, "severity": alert.severity.value},
+                )
+        if (
+            row.incident_id is None
+            and row.silenced_by is not None
+            and self._silence_for(alert) is None
+        ):
+            return self._route_new(row, alert)  # its silence ended: it pages now
+        incident = self._incident(row.incident_id)
+        if incident is not None and alert.acknowledge:
+            self._source_acknowledge(incident)
+        if incident is not None and outcome == Outcome.UPDATED:
+            self._raise_severity(incident, alert.severity)
+        return IngestedAlert(_id(row), alert.fingerprint, outcome, row.incident_id)
+
+    def _route_new(self, row: Alert, alert: AlertIn) -> IngestedAlert:
+        silence = self._silence_for(alert)
+        if silence is not None:
+            row.silenced_by = silence.id
+            return IngestedAlert(_id(row), alert.fingerprint, Outcome.SILENCED, None)
+        row.silenced_by = None
+        incident, opened = self._attach(row, alert)
+        row.incident_id = incident.id
+        incident.alert_count += 1
+        incident.open_alert_count += 1
+        incident.last_alert_at = self.now
+        incident.updated_at = self.now
+        self._raise_severity(incident, alert.severity)
+        timeline(
+            self.session,
+            incident_id=_id(incident),
+            now=self.now,
+            actor=self.actor,
+            kind=TimelineKind.ALERT_ADDED,
+            summary=f"alert added: {alert.summary}",
+            data={
+                "alert_id": row.id,
+                "fingerprint": alert.fingerprint,
+                "severity": alert.severity.value,
+            },
+        )
+        if alert.acknowledge:
+            self._source_acknowledge(incident)
+        return IngestedAlert(_id(row), alert.fingerprint, Outcome.CREATED, incident.id, opened)
+
+    def _attach(self, row: Alert, alert: AlertIn) -> tuple[Incident, bool]:
+        """The open incident of the alert's group: existing, reopened, or new."""
+        key = row.group_key
+        for _ in range(3):
+            incident = self._open_incident(key)
+            if incident is not None:
+                return incident, False
+            reopened = self._reopen(key)
+            if reopened is not None:
+                return reopened, False
+            incident = Incident(
+                integration_id=self.integration.id,
+                source=alert.source.value,
+                title=alert.summary,
+                status=IncidentStatus.TRIGGERED,
+                severity=alert.severity.value,
+                group_key=key,
+                open_group_key=key,
+                service=alert.labels.get("service"),
+                team_id=self.integration.team_id,
+                labels=dict(alert.labels),
+                created_at=self.now,
+                updated_at=self.now,
+                last_alert_at=self.now,
+            )
+            if _insert(self.session, incident):
+                timeline(
+                    self.session,
+                    incident_id=_id(incident),
+                    now=self.now,
+                    actor=self.actor,
+                    kind=TimelineKind.OPENED,
+                    summary=f"incident opened: {alert.summary}",
+                    data={"group_key": key},
+                )
+                return incident, True
+        raise RuntimeError(f"could not attach an alert to group {key!r} after 3 attempts")
+
+    def _reopen(self, key: str) -> Incident | None:
+        window = self.integration.reopen_window_s
+        if window <= 0:
+            return None
+        recent = self.session.scalars(
+            select(Incident)
+            .where(
+                col(Incident.integration_id) == self.integration.id,
+                col(Incident.group_key) == key,
+                col(Incident.status) == IncidentStatus.RESOLVED,
+                col(Incident.resolved_at) >= self.now - timedelta(seconds=window),
+            )
+            .order_by(col(Incident.resolved_at).desc())
+            .limit(1)
+            .with_for_update()
+        ).first()
+        if recent is None:
+            return None
+        recent.status = transition(IncidentStatus(recent.status), Action.REOPEN)
+        recent.open_group_key = key
+        if not _flush(self.session):
+            return None  # a concurrent delivery opened a new incident for the group
+        recent.reopen_count += 1
+        recent.resolved_at = recent.resolved_by = recent.acknowledged_at = (
+            recent.acknowledged_by
+        ) = None
+        recent.updated_at = self.now
+        timeline(
+            self.session,
+            incident_id=_id(recent),
+            now=self.now,
+            actor=self.actor,
+            kind=TimelineKind.REOPENED,
+            summary="reopened by a new firing alert",
+            data={"reopen_window_s": window},
+        )
+        return recent
+
+    # ---------------------------------------------------------------- resolved
+
+    def _resolved(self, alert: AlertIn) -> IngestedAlert:
+        row = self._open_alert(alert.fingerprint)
+        if row is not None:
+            return self._close(row, alert)
+        last = self.session.scalars(
+            select(Alert)
+            .where(
+                col(Alert.integration_id) == self.integration.id,
+                col(Alert.fingerprint) == alert.fingerprint,
+            )
+            .order_by(col(Alert.id).desc())
+            .limit(1)
+            .with_for_update()
+        ).first()
+        if last is not None:
+            if last.content_hash != content_hash(alert):
+                for name, value in self._columns(alert).items():
+                    setattr(last, name, value)
+                return IngestedAlert(
+                    _id(last), alert.fingerprint, Outcome.UPDATED, last.incident_id
+                )
+            self._count_duplicate(last)
+            return IngestedAlert(_id(last), alert.fingerprint, Outcome.DUPLICATE, last.incident_id)
+        row = Alert(**self._columns(alert), first_seen=self.now, resolved_at=self.now)
+        self.session.add(row)
+        self.session.flush()
+        return IngestedAlert(_id(row), alert.fingerprint, Outcome.UNKNOWN_RESOLVED, None)
+
+    def _close(self, row: Alert, alert: AlertIn) -> IngestedAlert:
+        for name, value in self._columns(alert).items():
+            setattr(row, name, value)
+        row.open_fingerprint = None
+        row.resolved_at = self.now
+        row.ends_at = alert.ends_at or self.now
+        incident = self._incident(row.incident_id)
+        if incident is not None:
+            incident.open_alert_count = max(0, incident.open_alert_count - 1)
+            incident.updated_at = self.now
+            timeline(
+                self.session,
+                incident_id=_id(incident),
+                now=self.now,
+                actor=self.actor,
+                kind=TimelineKind.ALERT_RESOLVED,
+                summary=f"alert resolved: {alert.summary}",
+                data={"alert_id": row.id},
+            )
+            status = IncidentStatus(incident.status)
+            if self.integration.auto_resolve and incident.open_alert_count == 0 and is_open(status):
+                incident.status = transition(status, Action.RESOLVE)
+                incident.open_group_key = None
+                incident.resolved_at = self.now
+                incident.resolved_by = self.actor
+                timeline(
+                    self.session,
+                    incident_id=_id(incident),
+                    now=self.now,
+                    actor=self.actor,
+                    kind=TimelineKind.STATUS_CHANGED,
+                    summary="resolved: all its alerts resolved",
+                    data={"from": status.value, "to": IncidentStatus.RESOLVED.value},
+                )
+        return IngestedAlert(_id(row), alert.fingerprint, Outcome.RESOLVED, row.incident_id)
+
+    # ----------------------------------------------------------------- helpers
+
+    def _columns(self, alert: AlertIn) -> dict[str, Any]:
+        """What the sender controls on an alert row (never human state)."""
+        return {
+            "integration_id": self.integration.id,
+            "source": alert.source.value,
+            "fingerprint": alert.fingerprint,
+            "status": alert.status.value,
+            "severity": alert.severity.value,
+            "summary": alert.summary[:1024],
+            "description": alert.description,
+            "labels": dict(alert.labels),
+            "annotations": dict(alert.annotations),
+            "links": [link.model_dump() for link in alert.links],
+            "group_key": grouping_key(alert, self.rule),
+            "content_hash": content_hash(alert),
+            "starts_at": alert.starts_at,
+            "ends_at": alert.ends_at,
+            "last_seen": self.now,
+            "source_acknowledged": alert.acknowledge,
+            "raw": alert.raw,
+        }
+
+    def _open_alert(self, fingerprint: str) -> Alert | None:
+        return self.session.scalars(
+            select(Alert)
+            .where(
+                col(Alert.integration_id) == self.integration.id,
+                col(Alert.open_fingerprint) == fingerprint,
+            )
+            .with_for_update()
+        ).first()
+
+    def _open_incident(self, key: str) -> Incident | None:
+        return self.session.scalars(
+            select(Incident)
+            .where(
+                col(Incident.integration_id) == self.integration.id,
+                col(Incident.open_group_key) == key,
+            )
+            .with_for_update()
+        ).first()
+
+    def _incident(self, incident_id: int | None) -> Incident | None:
+        return (
+            None
+            if incident_id is None
+            else self.session.get(Incident, incident_id, with_for_update=True)
+        )
+
+    def _count_duplicate(self, row: Alert) -> None:
+        # Counted in SQL so that concurrent duplicates each add one.
+        self.session.execute(
+            update(Alert)
+            .where(col(Alert.id) == row.id)
+            .values(duplicates=col(Alert.duplicates) + 1, last_seen=self.now)
+        )
+
+    def _raise_severity(self, incident: Incident, severity: Severity) -> None:
+        if not incident.severity_pinned and severity.rank < Severity(incident.severity).rank:
+            timeline(
+                self.session,
+                incident_id=_id(incident),
+                now=self.now,
+                actor=self.actor,
+                kind=TimelineKind.FIELD_CHANGED,
+                summary=f"severity raised to {severity.value}",
+                data={"field": "severity", "from": incident.severity, "to": severity.value},
+            )
+            incident.severity = severity.value
+
+    def _source_acknowledge(self, incident: Incident) -> None:
+        status = IncidentStatus(incident.status)
+        if status != IncidentStatus.TRIGGERED:
+            return
+        incident.status = transition(status, Action.ACKNOWLEDGE)
+        incident.acknowledged_at = self.now
+        incident.acknowledged_by = self.actor
+        timeline(
+            self.session,
+            incident_id=_id(incident),
+            now=self.now,
+            actor=self.actor,
+            kind=TimelineKind.STATUS_CHANGED,
+            summary="acknowledged at the source",
+            data={"from": status.value, "to": incident.status},
+        )
+
+    def _silence_for(self, alert: AlertIn) -> Silence | None:
+        if self._silences is None:
+            self._silences = list(
+                self.session.scalars(
+                    select(Silence).where(
+                        col(Silence.starts_at) <= self.now,
+                        col(Silence.ends_at) > self.now,
+                        or_(
+                            col(Silence.integration_id).is_(None),
+                            col(Silence.integration_id) == self.integration.id,
+                        ),
+                    )
+                )
+            )
+        for silence in self._silences:
+            matchers = [Matcher.model_validate(m) for m in silence.matchers]
+            if silences_alert(
+                matchers, (silence.starts_at, silence.ends_at), alert.labels, self.now
+            ):
+                return silence
+        return None
+
+
+def _insert(session: Session, row: Alert | Incident) -> bool:
+    """Insert in a savepoint; False when a unique constraint says a concurrent twin won."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _flush(session: Session) -> bool:
+    """Flush pending changes in a savepoint; False on a unique-constraint conflict."""
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def _id(row: Alert | Incident) -> int:
+    assert row.id is not None, "flushed rows have ids"
+    return row.id

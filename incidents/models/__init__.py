@@ -1,0 +1,1 @@
+"""The tables of the incident core (SQLModel), one module per entity family."""
