@@ -137,38 +137,6 @@ def get_incident_alerts(
         return [AlertOut.model_validate(a) for a in page.items]
 
 
-@router.post("/incidents/{incident_id}/{action}", response_model=IncidentOut)
-def change_status(
-    incident_id: int,
-    action: str,
-    sessions: Sessions,
-    clock: Now,
-    caller: CurrentCaller,
-    change: StatusChange | None = None,
-) -> IncidentOut:
-    """Act on the status: `acknowledge`, `start`, `unacknowledge`, `resolve`, `reopen`.
-
-    409 with the reason when the incident's status does not allow it.
-    """
-    if action not in ACTIONS_BY_PATH:
-        raise NotFound(
-            f"unknown incident action {action!r}; use one of {', '.join(ACTIONS_BY_PATH)}"
-        )
-    caller.require(Role.RESPONDER)
-    with sessions() as session:
-        incident = service.change_status(
-            session,
-            incident_id,
-            ACTIONS_BY_PATH[action],
-            now=clock.now(),
-            actor=caller.actor,
-            note=change.note if change else None,
-            request_id=caller.request_id,
-        )
-        session.commit()
-        return IncidentOut.model_validate(incident)
-
-
 @router.put("/incidents/{incident_id}/assignment", response_model=IncidentOut)
 def assign(
     incident_id: int, assignment: Assignment, sessions: Sessions, clock: Now, caller: CurrentCaller
@@ -275,3 +243,36 @@ def get_alert(alert_id: int, sessions: Sessions, caller: CurrentCaller) -> Alert
         if alert is None:
             raise NotFound(f"alert {alert_id} does not exist")
         return AlertDetailOut.model_validate(alert)
+
+
+# Registered last: the `{action}` segment would otherwise shadow `/comments`.
+@router.post("/incidents/{incident_id}/{action}", response_model=IncidentOut)
+def change_status(
+    incident_id: int,
+    action: str,
+    sessions: Sessions,
+    clock: Now,
+    caller: CurrentCaller,
+    change: StatusChange | None = None,
+) -> IncidentOut:
+    """Act on the status: `acknowledge`, `start`, `unacknowledge`, `resolve`, `reopen`.
+
+    409 with the reason when the incident's status does not allow it.
+    """
+    if action not in ACTIONS_BY_PATH:
+        raise NotFound(
+            f"unknown incident action {action!r}; use one of {', '.join(ACTIONS_BY_PATH)}"
+        )
+    caller.require(Role.RESPONDER)
+    with sessions() as session:
+        incident = service.change_status(
+            session,
+            incident_id,
+            ACTIONS_BY_PATH[action],
+            now=clock.now(),
+            actor=caller.actor,
+            note=change.note if change else None,
+            request_id=caller.request_id,
+        )
+        session.commit()
+        return IncidentOut.model_validate(incident)

@@ -239,3 +239,10 @@ def test_invalid_unicode_is_a_payload_error_not_a_crash() -> None:
     assert errors_of({"alerts": [element]}) == [
         "alerts[0].annotations.summary: not valid Unicode (a lone surrogate)"
     ]
+
+
+def test_thousands_of_problems_are_capped() -> None:
+    errors = errors_of({"alerts": ["x"] * 5000})
+    assert len(errors) == 51
+    assert errors[0] == "alerts[0]: must be an object, not string"
+    assert errors[-1] == "... and 4950 more problems"

@@ -150,9 +150,7 @@ def test_wrong_types_and_bad_values() -> None:
     body["images"] = {"src": "x"}
     assert errors_of(body) == [
         "'routing_key' is invalid (must be a string)",
-        "'routing_key' is missing or blank",
         "'payload.summary' is invalid (must be a string)",
-        "'payload.summary' is missing or blank",
         "'payload.timestamp' is invalid (must be an ISO 8601 date-time)",
         "'payload.component' is invalid (must be a string)",
         "'links[0].href' is missing or blank",

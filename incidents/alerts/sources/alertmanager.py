@@ -20,6 +20,7 @@ from incidents.alerts.sources.common import (
     is_go_zero,
     json_type,
     parse_rfc3339,
+    payload_error,
     require_object,
     string_map,
     truncate_summary,
@@ -70,7 +71,7 @@ def normalize_alertmanager(body: Any) -> list[AlertIn]:
         if alert is not None:
             alerts.append(alert)
     if problems:
-        raise PayloadError(problems)
+        raise payload_error(problems)
     return alerts
 
 

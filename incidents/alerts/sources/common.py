@@ -18,6 +18,8 @@ from incidents.alerts.schema import AlertIn
 SUMMARY_MAX = 1024
 """`AlertIn.summary`'s limit; longer summaries are cut, never refused (PagerDuty does the same)."""
 FINGERPRINT_MAX = 255
+MAX_PROBLEMS = 50
+"""A body with thousands of broken fields gets an answer of readable size."""
 
 ZABBIX_MACRO = re.compile(r"\{\$?[A-Z][A-Z0-9_.]*\}")
 """A Zabbix macro left unexpanded: `{EVENT.ID}`, or a user macro such as `{$ZABBIX.URL}`."""
@@ -29,6 +31,14 @@ _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$", re.ASCII)
 _ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$")
 _EPOCH_MS_THRESHOLD = 100_000_000_000
 """Epoch numbers above this are milliseconds (seconds would be past the year 5000)."""
+
+
+def payload_error(problems: list[str]) -> PayloadError:
+    """A `PayloadError` listing the first `MAX_PROBLEMS` problems and how many more there were."""
+    if len(problems) <= MAX_PROBLEMS:
+        return PayloadError(problems)
+    hidden = len(problems) - MAX_PROBLEMS
+    return PayloadError([*problems[:MAX_PROBLEMS], f"... and {hidden} more problems"])
 
 
 def require_object(body: object) -> dict[str, Any]:
@@ -46,7 +56,7 @@ def require_object(body: object) -> dict[str, Any]:
         if not _encodable(text)
     ]
     if broken:
-        raise PayloadError(broken[:20])
+        raise payload_error(broken)
     return cast(dict[str, Any], body)
 
 
@@ -162,9 +172,9 @@ def parse_rfc3339(text: str) -> datetime:
     """
     if _RFC3339.match(text):
         try:
-            return datetime.fromisoformat(text.upper())
+            return in_range(datetime.fromisoformat(text.upper()))
         except ValueError:
-            pass  # well-formed but impossible, like February 30th
+            pass  # well-formed but impossible: February 30th, or past year 9999 in UTC
     raise ValueError("must be an RFC 3339 date-time with a time zone, like 2026-11-22T10:15:00Z")
 
 
@@ -184,8 +194,21 @@ def parse_iso8601(value: object) -> datetime:
         except ValueError:
             parsed = None
         if parsed is not None:
-            return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+            return in_range(parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC))
     raise ValueError("must be an ISO 8601 date-time")
+
+
+def in_range(moment: datetime) -> datetime:
+    """The aware datetime itself, once sure it can be converted to UTC.
+
+    Raises:
+        ValueError: Converting it would leave years 1-9999 (`0001-01-01T00:00:00+01:00`).
+    """
+    try:
+        moment.astimezone(UTC)
+    except OverflowError as e:
+        raise ValueError("out of range once converted to UTC") from e
+    return moment
 
 
 def from_epoch(seconds: float) -> datetime:
@@ -261,4 +284,4 @@ def build_alert(make: Callable[[], AlertIn], where: str = "") -> AlertIn:
     try:
         return make()
     except ValidationError as e:
-        raise PayloadError(validation_messages(e, where)) from e
+        raise payload_error(validation_messages(e, where)) from e

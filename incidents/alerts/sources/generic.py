@@ -16,10 +16,10 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from incidents.alerts.errors import PayloadError
 from incidents.alerts.schema import AlertIn, AlertState, Link, Severity, Source
 from incidents.alerts.sources.common import (
     build_alert,
+    payload_error,
     require_object,
     truncate_summary,
     validation_messages,
@@ -91,7 +91,7 @@ def normalize_generic(body: Any) -> list[AlertIn]:
         else:
             pairs = [(GenericAlert.model_validate(payload), payload)]
     except ValidationError as e:
-        raise PayloadError(validation_messages(e)) from e
+        raise payload_error(validation_messages(e)) from e
     return [_alert(alert, raw, f"alerts[{i}]") for i, (alert, raw) in enumerate(pairs)]
 
 

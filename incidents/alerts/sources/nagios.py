@@ -27,14 +27,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from incidents.alerts.errors import PayloadError
 from incidents.alerts.schema import AlertIn, AlertState, Severity, Source
 from incidents.alerts.sources.common import (
     as_text,
     bounded_fingerprint,
     build_alert,
     from_epoch,
+    in_range,
     json_type,
+    payload_error,
     require_object,
     shown,
     truncate_summary,
@@ -117,7 +118,7 @@ def normalize_nagios(body: Any) -> list[AlertIn]:
         problems.append(f"{id_key}: required, the non-zero id of the {kind.name}'s problem")
     moment = _moment(payload, text, problems)
     if problems or accepted is None or severity is None:
-        raise PayloadError(problems)  # the Nones come with a problem recorded
+        raise payload_error(problems)  # the Nones come with a problem recorded
 
     status, acknowledge = accepted
     output = text.get(kind.output)
@@ -191,6 +192,6 @@ def _long_date_time(value: str) -> datetime | None:
         if len(parts) == 6 and parts[4] in ("UTC", "GMT"):
             nagios = " ".join([*parts[:4], parts[5]])
             return datetime.strptime(nagios, "%a %b %d %H:%M:%S %Y").replace(tzinfo=UTC)
-        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S %z")
+        return in_range(datetime.strptime(value, "%Y-%m-%d %H:%M:%S %z"))
     except ValueError:
         return None  # optional, and a zone abbreviation such as CET cannot be read safely

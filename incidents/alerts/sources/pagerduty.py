@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from incidents.alerts.errors import PayloadError
 from incidents.alerts.schema import AlertIn, AlertState, Link, Severity, Source
 from incidents.alerts.sources.common import (
     FINGERPRINT_MAX,
     build_alert,
     parse_iso8601,
+    payload_error,
     require_object,
     truncate_summary,
 )
@@ -67,12 +67,9 @@ def normalize_pagerduty(body: Any) -> list[AlertIn]:
     """
     event = require_object(body)
     problems: list[str] = []
-    if not _string(event, "routing_key", problems):
-        problems.append("'routing_key' is missing or blank")
-    action = _string(event, "event_action", problems)
-    if not action:
-        problems.append("'event_action' is missing or blank")
-    elif action not in ACTIONS:
+    _string(event, "routing_key", problems, required=True)
+    action = _string(event, "event_action", problems, required=True)
+    if action and action not in ACTIONS:
         problems.append(
             "'event_action' is invalid (must be one of the following:"
             " 'trigger', 'acknowledge' or 'resolve')"
@@ -82,7 +79,7 @@ def normalize_pagerduty(body: Any) -> list[AlertIn]:
     payload = _payload(event.get("payload"), problems if action == "trigger" else [])
     links = _links(event, problems)
     if problems:
-        raise PayloadError(problems)
+        raise payload_error(problems)
 
     summary, severity = _DEFAULTS.get(action, ("", Severity.WARNING))
     raw = {**event, "routing_key": REDACTED} if "routing_key" in event else event
@@ -116,23 +113,25 @@ def pagerduty_dedup_key(alerts: list[AlertIn]) -> str:
     return alerts[0].fingerprint
 
 
-def _string(holder: dict[str, Any], key: str, problems: list[str], path: str = "") -> str:
-    """The stripped string under `key`; "" when absent, with a problem when not a string."""
+def _string(
+    holder: dict[str, Any], key: str, problems: list[str], path: str = "", *, required: bool = False
+) -> str:
+    """The stripped string under `key`; "" (with a problem if wrong or required) otherwise."""
     value = holder.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if value is not None and not isinstance(value, str):
         problems.append(f"'{path}{key}' is invalid (must be a string)")
-        return ""
-    return value.strip()
+    elif required:
+        problems.append(f"'{path}{key}' is missing or blank")
+    return ""
 
 
 def _dedup_key(event: dict[str, Any], action: str, problems: list[str]) -> str:
-    dedup_key = _string(event, "dedup_key", problems)
+    required = action in ("acknowledge", "resolve")
+    dedup_key = _string(event, "dedup_key", problems, required=required)
     if len(dedup_key) > FINGERPRINT_MAX:
         problems.append(f"'dedup_key' is invalid (must be at most {FINGERPRINT_MAX} characters)")
-    elif not dedup_key and action in ("acknowledge", "resolve"):
-        problems.append("'dedup_key' is missing or blank")
     return dedup_key or uuid.uuid4().hex
 
 
@@ -143,9 +142,7 @@ def _payload(value: object, problems: list[str]) -> _Payload:
     if not isinstance(value, dict):
         problems.append("'payload' is invalid (must be an object)")
         return _Payload()
-    read = _Payload(summary=_string(value, "summary", problems, "payload."))
-    if not read.summary:
-        problems.append("'payload.summary' is missing or blank")
+    read = _Payload(summary=_string(value, "summary", problems, "payload.", required=True))
     read.severity = _severity(value, problems)
     if value.get("timestamp") not in (None, ""):
         try:
@@ -153,20 +150,16 @@ def _payload(value: object, problems: list[str]) -> _Payload:
         except ValueError:
             problems.append("'payload.timestamp' is invalid (must be an ISO 8601 date-time)")
     for key in LABEL_FIELDS:
-        if label := _string(value, key, problems, "payload."):
+        if label := _string(value, key, problems, "payload.", required=key == "source"):
             read.labels[key] = label
-    if "source" not in read.labels:
-        problems.append("'payload.source' is missing or blank")
     if "custom_details" in value:
         read.annotations = _custom_details(value["custom_details"])
     return read
 
 
 def _severity(payload: dict[str, Any], problems: list[str]) -> Severity | None:
-    severity = _string(payload, "severity", problems, "payload.")
-    if not severity:
-        problems.append("'payload.severity' is missing or blank")
-    elif severity not in SEVERITIES:
+    severity = _string(payload, "severity", problems, "payload.", required=True)
+    if severity and severity not in SEVERITIES:
         problems.append(
             "'payload.severity' is invalid (must be one of the following:"
             " 'critical', 'warning', 'error' or 'info')"
@@ -196,10 +189,8 @@ def _links(event: dict[str, Any], problems: list[str]) -> list[Link]:
         for index, item in enumerate(items):
             where = f"{key}[{index}]."
             entry = item if isinstance(item, dict) else {}
-            href = _string(entry, href_key, problems, where)
+            href = _string(entry, href_key, problems, where, required=True)
             text = _string(entry, text_key, problems, where)
-            if not href:
-                problems.append(f"'{where}{href_key}' is missing or blank")
-                continue
-            links.append(Link(href=href, text=text or ("image" if key == "images" else "")))
+            if href:
+                links.append(Link(href=href, text=text or ("image" if key == "images" else "")))
     return links

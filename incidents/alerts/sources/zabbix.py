@@ -36,16 +36,17 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from incidents.alerts.errors import PayloadError
 from incidents.alerts.schema import AlertIn, AlertState, Link, Severity, Source
 from incidents.alerts.sources.common import (
     as_text,
     bounded_fingerprint,
     build_alert,
     find_macros,
+    in_range,
     json_type,
     non_blank,
     parse_timezone,
+    payload_error,
     require_object,
     shown,
     truncate_summary,
@@ -63,6 +64,31 @@ SEVERITIES: dict[str, Severity] = {
 
 STATES = {"1": AlertState.FIRING, "0": AlertState.RESOLVED}
 """`{EVENT.VALUE}`: 1 is a problem, 0 its recovery."""
+
+_RECOVERY_FIELDS = ("event_recovery_date", "event_recovery_time")
+"""Fields Zabbix cannot expand in a problem's notification: they stay `{EVENT.RECOVERY.*}`."""
+UNKNOWN = "*UNKNOWN*"
+"""What Zabbix writes for a macro it could not resolve; read as absent."""
+
+_LABELS = (("host", "host_name"), ("trigger_id", "trigger_id"))
+"""Labels taken from fields; they win over event tags of the same name."""
+
+_TEXT_FIELDS = (
+    "event_name",
+    "trigger_name",
+    "event_severity",
+    "host_name",
+    "host_ip",
+    "trigger_id",
+    "trigger_description",
+    "event_opdata",
+    "event_date",
+    "event_time",
+    "event_recovery_date",
+    "event_recovery_time",
+    "event_timezone",
+    "zabbix_url",
+)
 
 _DATE_FORMAT = "%Y.%m.%d %H:%M:%S"
 _T = TypeVar("_T")
@@ -92,7 +118,7 @@ def normalize_zabbix(body: Any) -> list[AlertIn]:
     starts_at = _moment(text, "event_date", "event_time", zone, problems)
     ends_at = _moment(text, "event_recovery_date", "event_recovery_time", zone, problems)
     if problems or status is None:
-        raise PayloadError(problems)  # status is None only with a problem recorded
+        raise payload_error(problems)  # status is None only with a problem recorded
 
     labels = dict(tags)
     labels.update((key, text[field]) for key, field in _LABELS if text[field])
@@ -126,32 +152,6 @@ def normalize_zabbix(body: Any) -> list[AlertIn]:
     ]
 
 
-_RECOVERY_FIELDS = ("event_recovery_date", "event_recovery_time")
-"""Fields Zabbix cannot expand in a problem's notification: they stay `{EVENT.RECOVERY.*}`."""
-UNKNOWN = "*UNKNOWN*"
-"""What Zabbix writes for a macro it could not resolve; read as absent."""
-
-_LABELS = (("host", "host_name"), ("trigger_id", "trigger_id"))
-"""Labels taken from fields; they win over event tags of the same name."""
-
-_TEXT_FIELDS = (
-    "event_name",
-    "trigger_name",
-    "event_severity",
-    "host_name",
-    "host_ip",
-    "trigger_id",
-    "trigger_description",
-    "event_opdata",
-    "event_date",
-    "event_time",
-    "event_recovery_date",
-    "event_recovery_time",
-    "event_timezone",
-    "zabbix_url",
-)
-
-
 def _expanded(raw: dict[str, Any]) -> dict[str, Any]:
     """The fields, refusing any unexpanded macro except the recovery's on a problem."""
     problem = (as_text(raw.get("event_value")) or "").strip() == "1"
@@ -165,7 +165,7 @@ def _expanded(raw: dict[str, Any]) -> dict[str, Any]:
             f"{path}: unexpanded Zabbix macro {macro} (sent by the media type's Test button?)"
         )
     if macros:
-        raise PayloadError(macros)
+        raise payload_error(macros)
     return payload
 
 
@@ -266,8 +266,10 @@ def _moment(
     if not date:
         return None
     try:
-        return datetime.strptime(f"{date} {time or '00:00:00'}", _DATE_FORMAT).replace(
-            tzinfo=zone or UTC
+        return in_range(
+            datetime.strptime(f"{date} {time or '00:00:00'}", _DATE_FORMAT).replace(
+                tzinfo=zone or UTC
+            )
         )
     except ValueError:
         problems.append(f"{date_key}/{time_key}: must be Zabbix's 2026.11.22 and 10:15:00")
