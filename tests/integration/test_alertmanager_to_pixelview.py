@@ -13,6 +13,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from api.app import create_app
 from core.clock import SystemClock
@@ -86,7 +87,8 @@ def test_prometheus_alert_opens_then_resolves_an_incident(engine: Engine, tmp_pa
             with sessions() as session:
                 return session.scalars(
                     select(Incident).where(
-                        Incident.integration_id == integration.id, Incident.status == status
+                        col(Incident.integration_id) == integration.id,
+                        col(Incident.status) == status,
                     )
                 ).first()
 
