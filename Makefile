@@ -71,8 +71,12 @@ contracts: env ## import-linter: the layers of docs/architecture.md
 compose-check: env ## compose.yaml against the Compose specification's JSON schema
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
 
+.PHONY: system-deps
+system-deps: ## install the Debian packages the tests use (Prometheus, Alertmanager) when missing
+	@scripts/system-deps.sh
+
 .PHONY: services
-services: ## make sure the servers the tests use are running (PostgreSQL)
+services: system-deps ## make sure the servers the tests use are there (PostgreSQL running; Prometheus installed)
 	@scripts/ensure-postgres.sh
 
 .PHONY: test-unit
@@ -97,6 +101,7 @@ test: check test-unit test-integration test-e2e ## every gate and every test tie
 .PHONY: bench
 bench: env services ## run the benchmarks under bench/ (prints their figures)
 	$(BIN)/python -m bench.job_queue
+	$(BIN)/python -m bench.ingest
 
 .PHONY: clean
 clean: ## remove the environment and caches (keeps .pixelview data)

@@ -24,6 +24,7 @@ from core.errors import InvalidRequest, NotFound
 from core.metrics import Metrics
 from incidents.alerts.errors import PayloadError
 from incidents.alerts.schema import AlertIn, Source
+from incidents.alerts.sources.generic import generic_json_schema
 from incidents.alerts.sources.pagerduty import pagerduty_dedup_key
 from incidents.alerts.sources.registry import normalize
 from incidents.ingest import IngestResult, IngestService
@@ -73,6 +74,12 @@ async def pagerduty_enqueue(request: Request) -> JSONResponse:
     if not isinstance(token, str) or not token:
         return JSONResponse(_pd_invalid(["'routing_key' is missing or blank"]), status_code=400)
     return await run_in_threadpool(_deliver, request, token, Source.PAGERDUTY, body)
+
+
+@router.get("/api/v1/schemas/generic-alert", summary="JSON Schema of the generic alert format")
+def generic_alert_schema() -> dict[str, Any]:
+    """The JSON Schema that `POST /api/v1/integrations/{token}/generic` bodies follow."""
+    return generic_json_schema()
 
 
 def _deliver(request: Request, token: str, source: Source, body: bytes) -> JSONResponse:

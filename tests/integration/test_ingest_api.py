@@ -266,3 +266,9 @@ def test_refused_deliveries_say_why_and_are_kept(api: Api) -> None:
     assert api.client.post("/api/v1/integrations/not-a-token/zabbix", json={}).status_code == 404
     assert api.client.post(path.replace("/zabbix", "/smoke-signals"), json={}).status_code == 404
     assert counts(api) == (0, 0)
+
+
+def test_generic_format_schema_is_published(api: Api) -> None:
+    schema = api.list("/api/v1/schemas/generic-alert")
+    assert "alerts" in schema["properties"]
+    assert schema["$defs"]["GenericAlert"]["required"] == ["id", "summary"]
