@@ -247,15 +247,49 @@ class GroupBy(StrEnum):
     SERVICE = "service"
     TEAM = "team_id"
     ASSIGNEE = "assignee_id"
+    TAG = "tag"
+    """Per tag; an incident with several tags counts once under each, untagged under `none`."""
+    LABEL = "label"
+    """Per value of the label named by `label_name`."""
 
 
-def count_incidents(session: Session, f: IncidentFilter, by: GroupBy) -> dict[str, int]:
+def count_incidents(
+    session: Session, f: IncidentFilter, by: GroupBy, *, label_name: str | None = None
+) -> dict[str, int]:
     """How many incidents match the filter, per value of `by`."""
-    column = col(getattr(Incident, by.value))
-    rows = session.execute(
-        select(column, func.count()).where(*incident_conditions(session, f)).group_by(column)
-    ).all()
+    conditions = incident_conditions(session, f)
+    if by == GroupBy.TAG:
+        return _count_tags(session, conditions)
+    if by == GroupBy.LABEL:
+        if not label_name:
+            raise InvalidRequest("label_name: counting by label needs the label's name")
+        column: Any = col(Incident.labels)[label_name].as_string()
+    else:
+        column = col(getattr(Incident, by.value))
+    rows = session.execute(select(column, func.count()).where(*conditions).group_by(column)).all()
     return {("none" if value is None else str(value)): int(count) for value, count in rows}
+
+
+def _count_tags(session: Session, conditions: list[ColumnElement[bool]]) -> dict[str, int]:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    tags: Any = cast(col(Incident.tags), JSONB) if postgres else col(Incident.tags)
+    each: Any = (
+        func.jsonb_array_elements_text(tags) if postgres else func.json_each(tags)
+    ).table_valued("value")
+    length = func.jsonb_array_length(tags) if postgres else func.json_array_length(tags)
+    tagged = (
+        select(each.c.value, func.count()).select_from(Incident).join(each, literal_column("true"))
+    )
+    counts = {
+        str(tag): int(n)
+        for tag, n in session.execute(tagged.where(*conditions).group_by(each.c.value)).all()
+    }
+    untagged = session.scalar(
+        select(func.count()).select_from(Incident).where(*conditions, length == 0)
+    )
+    if untagged:
+        counts["none"] = int(untagged)
+    return counts
 
 
 def get_incident(session: Session, incident_id: int) -> Incident:

@@ -92,16 +92,21 @@ def count_incidents(
     sessions: Sessions,
     caller: CurrentCaller,
     by: queries.GroupBy,
+    label_name: Annotated[str | None, Query(description="With by=label: the label.")] = None,
     status: Annotated[list[str], Query()] = [],  # noqa: B006
     severity: Annotated[list[str], Query()] = [],  # noqa: B006
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> dict[str, int]:
-    """How many incidents match, per value of `by` (status, severity, source, service, team)."""
+    """How many incidents match, per value of `by`.
+
+    `by`: status, severity, source, service, team_id, assignee_id, tag, or label
+    (the label named by `label_name`).
+    """
     del caller
     f = queries.IncidentFilter(status=status, severity=severity, since=since, until=until)
     with sessions() as session:
-        return queries.count_incidents(session, f, by)
+        return queries.count_incidents(session, f, by, label_name=label_name)
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentOut)

@@ -194,6 +194,16 @@ def test_listing_filters_search_and_cursor_pagination(api: Api) -> None:
         "info": 1,
     }
     assert api.list("/api/v1/incidents/counts", by="status") == {"acknowledged": 1, "triggered": 4}
+    assert api.list("/api/v1/incidents/counts", by="tag") == {"noisy": 1, "none": 4}
+    assert api.list("/api/v1/incidents/counts", by="label", label_name="namespace") == {
+        "shop": 2,
+        "payments": 2,
+        "platform": 1,
+    }
+    no_name = api.client.get(
+        "/api/v1/incidents/counts", params={"by": "label"}, headers=api.headers
+    )
+    assert no_name.status_code == 422 and "label_name" in no_name.json()["message"]
     alerts = api.list("/api/v1/alerts", label="namespace=shop", severity="warning")["items"]
     assert len(alerts) == 1 and alerts[0]["incident_id"] == ids[1]
     detail = api.list(f"/api/v1/alerts/{alerts[0]['id']}")
