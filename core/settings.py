@@ -83,6 +83,35 @@ class WorkerSettings(Section):
     """Upper bound of a retry delay."""
 
 
+class NotifySettings(Section):
+    """Outbound notification channels; a channel left unconfigured gives up its deliveries."""
+
+    public_url: str = "http://127.0.0.1:8080"
+    """Base URL of this PixelView, for links in notifications."""
+    rate_limit_count: int = Field(5, ge=1, le=1000)
+    """Pages per person and channel kind per window before the rest are summarized."""
+    rate_limit_window_s: int = Field(60, ge=10, le=3600)
+    slack_token: SecretStr | None = None
+    """Slack bot token (`xoxb-...`); enables Slack messages."""
+    slack_base_url: str = "https://slack.com/api/"
+    smtp_host: str | None = None
+    """SMTP server; enables e-mail."""
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_sender: str = "pixelview@localhost"
+    sms_account_sid: str | None = None
+    """Account of a Twilio-compatible SMS API; enables SMS (with the token and sender)."""
+    sms_auth_token: SecretStr | None = None
+    sms_from: str | None = None
+    sms_base_url: str = "https://api.twilio.com"
+    pagerduty_base_url: str = "https://events.pagerduty.com"
+    """PagerDuty Events API v2 for channels of kind pagerduty (always enabled)."""
+    timeout_s: float = Field(10.0, gt=0, le=120)
+    """Timeout of one send, every channel."""
+
+
 class LoggingSettings(Section):
     """Log level and line format."""
 
@@ -114,6 +143,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     api: ApiSettings = ApiSettings()
     worker: WorkerSettings = WorkerSettings()
+    notify: NotifySettings = NotifySettings()
     logging: LoggingSettings = LoggingSettings()
     security: SecuritySettings = SecuritySettings()
 

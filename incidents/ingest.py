@@ -26,6 +26,7 @@ from core.errors import NotFound
 from incidents.alerts.schema import AlertIn, AlertState, Severity
 from incidents.audit import integration_actor, timeline
 from incidents.dedup import content_hash
+from incidents.escalation import service as escalation
 from incidents.grouping import GroupingRule, grouping_key
 from incidents.lifecycle import Action, is_open, transition
 from incidents.models.alert import Alert
@@ -218,6 +219,7 @@ class _Run:
                     summary=f"incident opened: {alert.summary}",
                     data={"group_key": key},
                 )
+                escalation.begin(self.session, incident, self.now)
                 return incident, True
         raise RuntimeError(f"could not attach an alert to group {key!r} after 3 attempts")
 
@@ -257,6 +259,7 @@ class _Run:
             summary="reopened by a new firing alert",
             data={"reopen_window_s": window},
         )
+        escalation.on_status_change(self.session, recent, Action.REOPEN, self.now)
         return recent
 
     # ---------------------------------------------------------------- resolved
@@ -323,6 +326,7 @@ class _Run:
                     summary="resolved: all its alerts resolved",
                     data={"from": status.value, "to": IncidentStatus.RESOLVED.value},
                 )
+                escalation.on_status_change(self.session, incident, Action.RESOLVE, self.now)
         return IngestedAlert(_id(row), alert.fingerprint, Outcome.RESOLVED, row.incident_id)
 
     # ----------------------------------------------------------------- helpers
@@ -413,6 +417,7 @@ class _Run:
             summary="acknowledged at the source",
             data={"from": status.value, "to": incident.status},
         )
+        escalation.on_status_change(self.session, incident, Action.ACKNOWLEDGE, self.now)
 
     def _silence_for(self, alert: AlertIn) -> Silence | None:
         if self._silences is None:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from core.errors import Conflict, NotFound
 from incidents.alerts.schema import Severity
 from incidents.audit import audit, timeline
+from incidents.escalation import service as escalation
 from incidents.lifecycle import Action, transition
 from incidents.models.incident import Incident, IncidentStatus, TimelineKind
 from incidents.people import get_team, get_user
@@ -130,6 +131,7 @@ def change_status(
         summary=f"{old.value} → {new.value}" + (f": {note}" if note else ""),
         data={"from": old.value, "to": new.value, "note": note},
     )
+    escalation.on_status_change(session, incident, action, now)
     audit(
         session,
         now=now,

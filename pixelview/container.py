@@ -8,7 +8,13 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from connectors.notify.email.client import EmailNotifier
+from connectors.notify.pagerduty.client import PagerDutyNotifier
+from connectors.notify.slack.client import SlackNotifier
+from connectors.notify.sms.client import SmsNotifier
+from connectors.notify.webhook.client import WebhookNotifier
 from core.clock import Clock, SystemClock
+from core.crypto import SecretBox
 from core.db.engine import SessionFactory, is_sqlite, make_engine, make_session_factory
 from core.db.migrate import MigrationStatus, migration_status, upgrade
 from core.errors import ConfigError, Unavailable
@@ -17,6 +23,9 @@ from core.jobs.worker import HandlerRegistry, Worker
 from core.logs import get_logger
 from core.metrics import Metrics
 from core.settings import Settings
+from incidents.escalation.service import Escalator
+from incidents.notifications.outbox import DELIVER_JOB, RateLimit
+from incidents.notifications.sender import DeliverySender, Notifiers
 from pixelview import __version__
 
 log = get_logger(__name__)
@@ -76,6 +85,69 @@ class Container:
             )
         return status
 
+    def notifiers(self) -> Notifiers:
+        """The notification channels the settings configure."""
+        n = self.settings.notify
+        slack = (
+            SlackNotifier(
+                n.slack_token.get_secret_value(), n.slack_base_url, timeout_s=int(n.timeout_s)
+            )
+            if n.slack_token
+            else None
+        )
+        email = (
+            EmailNotifier(
+                n.smtp_host,
+                n.smtp_port,
+                username=n.smtp_username,
+                password=n.smtp_password.get_secret_value() if n.smtp_password else None,
+                starttls=n.smtp_starttls,
+                sender=n.smtp_sender,
+                timeout_s=n.timeout_s,
+            )
+            if n.smtp_host
+            else None
+        )
+        sms = (
+            SmsNotifier(
+                n.sms_account_sid,
+                n.sms_auth_token.get_secret_value(),
+                n.sms_from,
+                n.sms_base_url,
+                timeout_s=n.timeout_s,
+            )
+            if n.sms_account_sid and n.sms_auth_token and n.sms_from
+            else None
+        )
+        return Notifiers(
+            slack=slack,
+            email=email,
+            sms=sms,
+            pagerduty=PagerDutyNotifier(n.pagerduty_base_url, timeout_s=n.timeout_s),
+            webhook=WebhookNotifier(n.timeout_s, clock=self.clock),
+        )
+
+    def secret_box(self) -> SecretBox:
+        """Encrypts the secrets PixelView stores."""
+        return SecretBox(self.settings.security.secret_key.get_secret_value())
+
+    def rate_limit(self) -> RateLimit:
+        """The per-person paging rate limit."""
+        return RateLimit(
+            self.settings.notify.rate_limit_count, self.settings.notify.rate_limit_window_s
+        )
+
+    def register_handlers(self, notifiers: Notifiers | None = None) -> None:
+        """Register every job handler PixelView has."""
+        sender = DeliverySender(
+            self.sessions,
+            self.clock,
+            notifiers or self.notifiers(),
+            self.secret_box(),
+            self.settings.notify.public_url,
+        )
+        self.handlers.register(DELIVER_JOB, sender.handle)
+
     def worker(self, *, concurrency: int | None = None) -> Worker:
         """A worker over this container's queue and handlers.
 
@@ -95,12 +167,16 @@ class Container:
             backoff_max_s=self.settings.worker.backoff_max_s,
         )
         queue = JobQueue(self.sessions, self.clock, policy)
+        if not self.handlers.kinds():
+            self.register_handlers()
+        escalator = Escalator(self.sessions, self.clock, rate_limit=self.rate_limit())
         return Worker(
             queue,
             self.handlers,
             concurrency=wanted,
             poll_interval_s=self.settings.worker.poll_interval_s,
             metrics=self.metrics,
+            pollers=[escalator.tick],
         )
 
     def close(self) -> None:

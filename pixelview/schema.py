@@ -12,9 +12,12 @@ from sqlmodel import SQLModel
 import core.jobs.models
 import incidents.models.alert
 import incidents.models.audit
+import incidents.models.escalation
 import incidents.models.incident
 import incidents.models.integration
+import incidents.models.notification
 import incidents.models.people
+import incidents.models.schedule
 import incidents.models.silence
 
 
@@ -24,9 +27,12 @@ def model_metadata() -> MetaData:
         core.jobs.models,
         incidents.models.alert,
         incidents.models.audit,
+        incidents.models.escalation,
         incidents.models.incident,
         incidents.models.integration,
+        incidents.models.notification,
         incidents.models.people,
+        incidents.models.schedule,
         incidents.models.silence,
     )
     assert all(module.__name__ for module in modules)  # imported for their tables

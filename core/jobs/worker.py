@@ -15,7 +15,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, cast
 
 from core.errors import PixelViewError
@@ -69,13 +69,19 @@ class Worker:
         poll_interval_s: float = 1.0,
         metrics: Metrics | None = None,
         name: str | None = None,
+        pollers: Sequence[Callable[[], int]] = (),
     ) -> None:
-        """Prepare the worker; nothing runs until `start` or `run_once`."""
+        """Prepare the worker; nothing runs until `start` or `run_once`.
+
+        `pollers` are called on every turn of every thread (e.g. the escalation
+        tick); each claims its own due rows and returns how many it handled.
+        """
         self._queue = queue
         self._registry = registry
         self._concurrency = concurrency
         self._poll_interval_s = poll_interval_s
         self._metrics = metrics
+        self._pollers = tuple(pollers)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -132,6 +138,20 @@ class Worker:
             self._metrics.jobs.labels(kind=kind, outcome=outcome).inc()
             self._metrics.job_duration.labels(kind=kind).observe(time.perf_counter() - started)
 
+    def poll(self) -> int:
+        """Run every poller once; return how many items they handled."""
+        handled = 0
+        for poller in self._pollers:
+            try:
+                handled += poller()
+            except Exception:  # a poller's failure must not stop the jobs
+                log.exception(
+                    "worker.poller_failed",
+                    worker=self.name,
+                    poller=getattr(poller, "__qualname__", "?"),
+                )
+        return handled
+
     def _loop(self, slot: int) -> None:
         while not self._stop.is_set():
             try:
@@ -139,6 +159,7 @@ class Worker:
             except Exception:  # the database went away; wait and try again
                 log.exception("worker.claim_failed", worker=self.name, slot=slot)
                 ran = 0
+            ran += self.poll()
             if ran == 0:
                 self._stop.wait(self._poll_interval_s)
 

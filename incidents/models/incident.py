@@ -106,6 +106,7 @@ class TimelineKind(StrEnum):
     FIELD_CHANGED = "field_changed"
     NOTIFICATION_SENT = "notification_sent"
     AGENT_FINDING = "agent_finding"
+    ESCALATION = "escalation"
 
 
 class TimelineEntry(SQLModel, table=True):

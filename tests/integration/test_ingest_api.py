@@ -73,7 +73,7 @@ def test_alertmanager_firing_duplicate_then_resolved(api: Api) -> None:
     incident = api.list(f"/api/v1/incidents/{incident_id}")
     assert incident["status"] == "resolved" and incident["resolved_by"].startswith("integration:")
     kinds = [e["kind"] for e in api.list(f"/api/v1/incidents/{incident_id}/timeline")]
-    assert kinds == ["opened", "alert_added", "alert_resolved", "status_changed"]
+    assert kinds == ["opened", "escalation", "alert_added", "alert_resolved", "status_changed"]
 
     assert api.post(path, resolved).json()["alerts"][0]["outcome"] == "duplicate"
     assert counts(api) == (1, 1)

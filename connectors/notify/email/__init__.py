@@ -1,0 +1,1 @@
+"""Email channel: SMTP with `smtplib`, plain text and HTML."""

@@ -1,0 +1,1 @@
+"""PagerDuty channel: Events API v2."""

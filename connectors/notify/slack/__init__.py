@@ -1,0 +1,1 @@
+"""Slack channel: `chat.postMessage` with Block Kit through `slack_sdk`."""

@@ -1,0 +1,1 @@
+"""SMS channel: Twilio's Messages API."""

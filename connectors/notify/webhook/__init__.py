@@ -1,0 +1,1 @@
+"""Webhook channel: signed JSON POSTs."""

@@ -1,0 +1,1 @@
+"""Notifications: expanding pages into deliveries (the outbox) and sending them."""

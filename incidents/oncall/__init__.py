@@ -1,0 +1,1 @@
+"""On-call schedules: layered rotations, restrictions, overrides and time off, resolved purely."""

@@ -1,0 +1,1 @@
+"""Small fakes of external services, shared by the tests."""
