@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
-from api.routes import admin, health, incidents, ingest
+from api.routes import admin, health, incidents, ingest, paging
 from core.clock import Clock, SystemClock
+from core.crypto import SecretBox
 from core.db.engine import make_session_factory
 from core.metrics import Metrics
 from core.settings import Settings
@@ -47,6 +48,7 @@ def create_app(
     app.state.sessions = make_session_factory(engine)
     app.state.metrics = metrics
     app.state.clock = clock or SystemClock()
+    app.state.secret_box = SecretBox(settings.security.secret_key.get_secret_value())
 
     install_error_handlers(app)
     install_metrics(app, metrics, app.state.sessions)
@@ -65,4 +67,5 @@ def create_app(
     app.include_router(ingest.router)
     app.include_router(incidents.router)
     app.include_router(admin.router)
+    app.include_router(paging.router)
     return app
