@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from api.deps import Unauthenticated
 from core.errors import (
@@ -73,6 +74,17 @@ def install_error_handlers(app: FastAPI) -> None:
                 ],
             },
             status_code=422,
+        )
+
+    @app.exception_handler(ValidationError)
+    async def _model_validation(_request: Request, exc: ValidationError) -> JSONResponse:
+        # A model built from the request inside a service (a schedule, a policy) refused it.
+        problems = [
+            f"{'.'.join(str(p) for p in err['loc']) or exc.title}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        return JSONResponse(
+            {"error": "invalid_request", "message": "; ".join(problems)}, status_code=422
         )
 
     @app.exception_handler(Exception)

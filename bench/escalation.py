@@ -1,0 +1,324 @@
+"""Escalation lateness: how late each page reaches its receiver, against the step's due time.
+
+On a scratch PostgreSQL database: a webhook channel pointing at a local receiver, the policy
+`[notify_channel, wait 1 min, notify_channel]`, a routing rule for everything, and `--incidents`
+critical incidents ingested with their escalations parked (`next_step_at` NULL). Then `--workers`
+`pixelview worker` processes start, and the escalations become due: uniformly at random over
+`--spread` seconds (`sustained`), or all at one instant (`burst`). The receiver records when
+each `X-PixelView-Delivery` arrives. Each incident pages twice: step 1 when due, step 3 one
+minute after step 1 ran (its due time is the step-1 tick's `now` + 60 s, which is the step-1
+delivery's `created_at` + 60 s). Lateness = arrival − due, split into decision (delivery
+`created_at` − due) and send (arrival − `created_at`). Duplicates: a delivery received twice,
+two deliveries for one (incident, step), a delivery recorded as sent twice, or an escalation
+that wrote more than its two timeline entries. Exits non-zero on a duplicate or a missing page.
+
+    .venv/bin/python -m bench.escalation [--incidents 10000] [--spread 60] [--workers 2]
+                                         [--concurrency 4] [--poll 0.1] [--modes sustained,burst]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from pydantic import SecretStr
+
+from connectors.notify.webhook.client import DELIVERY_HEADER
+from core.clock import SystemClock
+from core.crypto import SecretBox
+from core.db.engine import make_engine, make_session_factory
+from core.db.migrate import upgrade
+from incidents.alerts.schema import AlertIn, AlertState, Severity, Source
+from incidents.escalation.policies import RoutingRuleCreate, create_policy, create_rule
+from incidents.escalation.policy import PolicySpec
+from incidents.ingest import IngestService
+from incidents.integrations import IntegrationCreate, create_integration
+from incidents.models.notification import ChannelKind
+from incidents.notifications.contacts import ChannelCreate, create_channel
+from lab.servers.postgres import admin_conninfo, scratch_database
+from pixelview.schema import model_metadata
+
+ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SECRET_KEY = "bench-escalation-secret-key-0123456789ab"  # 40 chars, the workers' too
+WAIT = timedelta(minutes=1)
+STEPS = (0, 2)  # the policy's notifying step indexes
+
+
+class Receiver(ThreadingHTTPServer):
+    """A webhook endpoint that records `(delivery key, arrival time)` of each POST."""
+
+    daemon_threads = True
+    request_queue_size = 1024  # the default backlog of 5 drops SYNs under bursts
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Hook)
+        self.arrivals: list[tuple[str, float]] = []
+
+    @property
+    def url(self) -> str:
+        """Where the channel posts."""
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+class _Hook(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def do_POST(self) -> None:  # noqa: N802 - the name http.server dispatches to
+        arrived = time.time()
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.server.arrivals.append((self.headers.get(DELIVERY_HEADER, ""), arrived))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002, ARG002
+        return
+
+
+def prepare(url: str, *, incidents: int, hook: str) -> None:
+    """Migrate, create channel, policy, rule and integration, ingest the incidents, park them."""
+    model_metadata()
+    engine = make_engine(url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    now = datetime.now(UTC)
+    with sessions() as session:
+        channel = create_channel(
+            session,
+            ChannelCreate(
+                name="bench", kind=ChannelKind.WEBHOOK, address=hook, secret=SecretStr("s" * 32)
+            ),
+            SecretBox(SECRET_KEY),
+            now=now,
+            actor="bench",
+        )
+        notify = {"type": "notify_channel", "channel_id": str(channel.id)}
+        steps = [notify, {"type": "wait", "minutes": WAIT.seconds // 60}, notify]
+        spec = PolicySpec.model_validate({"name": "bench", "steps": steps})
+        policy = create_policy(session, spec, now=now, actor="bench")
+        create_rule(
+            session,
+            RoutingRuleCreate(name="all", position=0, policy_id=policy.id),
+            now=now,
+            actor="bench",
+        )
+        integration, _ = create_integration(
+            session, IntegrationCreate(name="bench", source=Source.GENERIC), now=now, actor="bench"
+        )
+        session.commit()
+    ingest = IngestService(sessions, SystemClock())
+    for first in range(0, incidents, 500):
+        alerts = [
+            AlertIn(
+                source=Source.GENERIC,
+                fingerprint=f"bench-{n}",
+                status=AlertState.FIRING,
+                severity=Severity.CRITICAL,
+                summary=f"bench-{n} is down",
+            )
+            for n in range(first, min(first + 500, incidents))
+        ]
+        ingest.ingest(integration.id, alerts)
+    engine.dispose()
+    with psycopg.connect(admin_conninfo(url)) as conn:
+        conn.execute("UPDATE escalations SET next_step_at = NULL")  # parked until `schedule`
+
+
+def schedule(url: str, *, spread: float, rng: random.Random) -> dict[int, datetime]:
+    """Make every escalation due at 1 s from now + uniform(0, spread); return the due times."""
+    with psycopg.connect(admin_conninfo(url)) as conn:
+        ids = [r[0] for r in conn.execute("SELECT incident_id FROM escalations ORDER BY 1")]
+        start = datetime.now(UTC) + timedelta(seconds=1)
+        dues = {i: start + timedelta(seconds=rng.uniform(0, spread)) for i in ids}
+        conn.execute(
+            "UPDATE escalations e SET next_step_at = v.due"
+            " FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, due)"
+            " WHERE e.incident_id = v.id",
+            (list(dues), list(dues.values())),
+        )
+    return dues
+
+
+def start_workers(url: str, args: argparse.Namespace, log: Path) -> list[subprocess.Popen[bytes]]:
+    """Start the worker processes and wait until each thread holds a connection."""
+    env = {
+        **os.environ,
+        "PIXELVIEW_DATABASE__URL": url,
+        "PIXELVIEW_WORKER__POLL_INTERVAL_S": str(args.poll),
+        "PIXELVIEW_LOGGING__LEVEL": "WARNING",
+        "PIXELVIEW_SECURITY__SECRET_KEY": SECRET_KEY,
+    }
+    command = [sys.executable, "-m", "pixelview", "worker", "--concurrency", str(args.concurrency)]
+    with log.open("ab") as out:
+        workers = [
+            subprocess.Popen(command, env=env, stdout=out, stderr=out, start_new_session=True)
+            for _ in range(args.workers)
+        ]
+    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    deadline = time.monotonic() + 60
+    with psycopg.connect(admin_conninfo(url), autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(query).fetchone()
+            if row and row[0] > args.workers * args.concurrency:  # theirs + this one
+                return workers
+            if any(w.poll() is not None for w in workers):
+                break
+            time.sleep(0.2)
+    stop(workers)
+    raise SystemExit(f"workers did not start:\n{log.read_text()[-4000:]}")
+
+
+def stop(workers: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each worker and wait for it (SIGKILL after 30 s)."""
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(10)
+
+
+def collect(url: str) -> tuple[list[tuple[int, str, datetime]], dict[str, int]]:
+    """The deliveries `(incident, key, created_at)` and the database's duplicate counts."""
+    checks = {
+        "sent twice (timeline)": "SELECT data->>'delivery_id' FROM timeline_entries"
+        " WHERE kind = 'notification_sent' GROUP BY 1 HAVING count(*) > 1",
+        "escalations with > 2 entries": "SELECT incident_id FROM timeline_entries"
+        " WHERE kind = 'escalation' GROUP BY 1 HAVING count(*) > 2",
+    }
+    with psycopg.connect(admin_conninfo(url)) as conn:
+        rows = conn.execute("SELECT incident_id, idempotency_key, created_at FROM deliveries")
+        deliveries = [(int(i), str(k), c) for i, k, c in rows]
+        counts = {
+            name: len(conn.execute(sql.encode()).fetchall()) for name, sql in checks.items()
+        }
+    return deliveries, counts
+
+
+def quantiles(values: list[float]) -> str:
+    """`p50 / p95 / p99 / max` in seconds."""
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return f"{cuts[49]:6.2f} / {cuts[94]:6.2f} / {cuts[98]:6.2f} / {max(values):6.2f}"
+
+
+def analyse(
+    dues: dict[int, datetime],
+    arrivals: list[tuple[str, float]],
+    deliveries: list[tuple[int, str, datetime]],
+    counts: dict[str, int],
+) -> bool:
+    """Print lateness per step and the duplicate counts; True when none is missing or doubled."""
+    received = Counter(key for key, _ in arrivals)
+    first: dict[str, float] = {}
+    for key, at in arrivals:
+        first[key] = min(at, first.get(key, at))
+    per_step = Counter((incident, int(key.split(":")[4])) for incident, key, _ in deliveries)
+    step1 = {i: c for i, key, c in deliveries if int(key.split(":")[4]) == STEPS[0]}
+    samples: dict[str, list[tuple[float, float, float, float]]] = {"all": []}
+    for incident, key, created in deliveries:
+        step = int(key.split(":")[4])
+        due = dues[incident] if step == STEPS[0] else step1[incident] + WAIT
+        if key in first:
+            arrived, made = first[key], created.timestamp()
+            sample = (arrived - due.timestamp(), made - due.timestamp(), arrived - made, arrived)
+            samples.setdefault(f"step {step + 1}", []).append(sample)
+            samples["all"].append(sample)
+    missing = len(dues) * len(STEPS) - len(samples["all"])
+    counts = {
+        "received twice": sum(n - 1 for n in received.values() if n > 1),
+        "(incident, step) > 1 delivery": sum(1 for n in per_step.values() if n > 1),
+        **counts,
+    }
+    print(f"  pages received {len(first)} of {len(dues) * len(STEPS)} (missing {missing})")
+    print(f"  {'seconds, p50 / p95 / p99 / max':<44}{'pages':>6}{'pages/s':>9}")
+    for name in sorted(samples, key=lambda s: (s == "all", s)):
+        rows = samples[name]
+        if not rows:
+            continue
+        ends = [r[3] for r in rows]
+        rate = len(rows) / max(max(ends) - min(ends), 1e-9)
+        print(f"  {name}{len(rows):>44}{rate:>9.0f}")
+        for index, label in enumerate(("lateness", "decision", "send")):
+            print(f"    {label:<10}{quantiles([r[index] for r in rows])}")
+    print("  duplicates: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+    return missing == 0 and not any(counts.values())
+
+
+def run(mode: str, args: argparse.Namespace, rng: random.Random) -> bool:
+    """One variant on a fresh database; True when it passed."""
+    spread = args.spread if mode == "sustained" else 0.0
+    rate = f"~{args.incidents / spread:.0f}/s" if spread else "all at once"
+    print(f"\n{mode}: {args.incidents} incidents due over {spread:g} s ({rate})")
+    receiver = Receiver()
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    with (
+        scratch_database(ADMIN_URL, prefix="pixelview_bench") as url,
+        tempfile.TemporaryDirectory(prefix="pixelview-bench-") as tmp,
+    ):
+        began = time.monotonic()
+        prepare(url, incidents=args.incidents, hook=receiver.url)
+        print(f"  setup (migrate, ingest) {time.monotonic() - began:.0f} s")
+        log = Path(tmp) / "workers.log"
+        workers = start_workers(url, args, log)
+        try:
+            dues = schedule(url, spread=spread, rng=rng)
+            expected = len(dues) * len(STEPS)
+            deadline = time.monotonic() + spread + WAIT.seconds + args.timeout
+            while len({k for k, _ in receiver.arrivals}) < expected:
+                if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+                    print(f"  stopped waiting: timeout or a worker exited\n{log.read_text()[-2000:]}")
+                    break
+                time.sleep(0.5)
+            time.sleep(2)  # a late duplicate would arrive now
+        finally:
+            stop(workers)
+            receiver.shutdown()
+        deliveries, counts = collect(url)
+    return analyse(dues, list(receiver.arrivals), deliveries, counts)
+
+
+def main() -> None:
+    """Run each variant and print its figures; exit 1 on a duplicate or a missing page."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--incidents", type=int, default=10_000)
+    parser.add_argument("--spread", type=float, default=60.0, help="seconds (sustained)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=4, help="threads per worker")
+    parser.add_argument("--poll", type=float, default=0.1, help="worker.poll_interval_s")
+    parser.add_argument("--modes", default="sustained,burst")
+    parser.add_argument("--timeout", type=float, default=600.0, help="extra seconds to wait")
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.processor() or '?'}")
+    print(f"python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(
+        f"parameters: {args.incidents} incidents, policy [notify_channel, wait 1 min, "
+        f"notify_channel] to a loopback webhook, {args.workers} workers x {args.concurrency} "
+        f"threads, poll interval {args.poll:g} s"
+    )
+    rng = random.Random(1)
+    ok = all([run(mode, args, rng) for mode in args.modes.split(",")])
+    print("\nOK: every page arrived, none twice" if ok else "\nFAILED: see above")
+    if not ok:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
