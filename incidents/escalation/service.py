@@ -38,7 +38,13 @@ from incidents.models.escalation import Escalation, RoundRobinPosition
 from incidents.models.incident import Incident, IncidentStatus, TimelineKind
 from incidents.models.notification import NotificationChannel
 from incidents.models.people import User
-from incidents.notifications.outbox import RateLimit, cancel_pending_pages, page_user, post_channel
+from incidents.notifications.outbox import (
+    RateLimit,
+    cancel_pending_pages,
+    page_user,
+    post_channel,
+    update_channels,
+)
 from incidents.oncall.store import who_is_on_call
 from incidents.people import team_members
 
@@ -102,8 +108,11 @@ def on_status_change(session: Session, incident: Incident, action: Action, now: 
         return
     if action in (Action.ACKNOWLEDGE, Action.START):
         _store(row, engine.acknowledged(_spec(row), _state(row), now), now)
+        if action == Action.ACKNOWLEDGE:
+            update_channels(session, incident, "acknowledge", now)
     elif action == Action.RESOLVE:
         _store(row, engine.stopped(_state(row)), now)
+        update_channels(session, incident, "resolve", now)
     cancel_pending_pages(session, incident.id, now)
 
 
@@ -243,6 +252,7 @@ class Escalator:
         if verb == Action.RESOLVE:
             incident.resolved_at, incident.resolved_by, incident.open_group_key = now, ACTOR, None
             cancel_pending_pages(session, incident.id, now)
+            update_channels(session, incident, "resolve", now)
         else:
             incident.acknowledged_at = incident.acknowledged_by = None
         timeline(

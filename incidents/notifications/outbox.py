@@ -127,6 +127,39 @@ def post_channel(
     return _add(session, delivery, now=now, limit=None)
 
 
+def update_channels(
+    session: Session, incident: Incident, event: str, now: datetime
+) -> list[Delivery]:
+    """Tell every channel that got the incident's trigger that it was acknowledged or resolved.
+
+    PagerDuty closes its alert, a webhook receiver and a Slack channel see the change.
+    """
+    channel_ids = set(
+        session.scalars(
+            select(col(Delivery.channel_id)).where(
+                col(Delivery.incident_id) == incident.id,
+                col(Delivery.event) == "trigger",
+                col(Delivery.channel_id).is_not(None),
+                col(Delivery.status).in_(
+                    [DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.FAILED]
+                ),
+            )
+        )
+    )
+    queued = []
+    for channel_id in sorted(channel_ids, key=str):
+        channel = session.get(NotificationChannel, channel_id)
+        if channel is None:
+            continue
+        key = f"{event}:{incident.id}:{now.timestamp():.6f}"
+        delivery = post_channel(
+            session, incident=incident, channel=channel, event=event, key=key, now=now
+        )
+        if delivery is not None:
+            queued.append(delivery)
+    return queued
+
+
 def cancel_pending_pages(session: Session, incident_id: int, now: datetime) -> int:
     """Cancel pages not yet sent for an incident that no longer needs them."""
     result = session.execute(

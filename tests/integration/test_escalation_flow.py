@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
@@ -29,11 +30,18 @@ from incidents.escalation.service import Escalator
 from incidents.ingest import IngestService
 from incidents.integrations import IntegrationCreate, create_integration
 from incidents.lifecycle import Action
-from incidents.models.escalation import Escalation
+from incidents.models.escalation import Escalation, RoutingRule
 from incidents.models.incident import TimelineEntry
 from incidents.models.notification import ChannelKind, Delivery, DeliveryStatus
 from incidents.models.people import Role
-from incidents.notifications.contacts import ContactCreate, RuleCreate, add_contact, add_rule
+from incidents.notifications.contacts import (
+    ChannelCreate,
+    ContactCreate,
+    RuleCreate,
+    add_contact,
+    add_rule,
+    create_channel,
+)
 from incidents.notifications.outbox import DELIVER_JOB, RateLimit
 from incidents.notifications.sender import DeliverySender, Notifiers
 from incidents.oncall.model import Layer, TurnLength
@@ -325,11 +333,6 @@ def test_a_storm_pages_each_person_a_few_times_then_once_with_a_summary(world: W
 
 def test_no_routing_rule_means_an_explicit_note(world: World) -> None:
     with world.sessions() as session:
-        session.execute(RoutingRuleCreate.__table__.delete()) if hasattr(
-            RoutingRuleCreate, "__table__"
-        ) else None
-        from incidents.models.escalation import RoutingRule
-
         for rule in session.scalars(select(RoutingRule)):
             session.delete(rule)
         session.commit()
@@ -356,3 +359,47 @@ def test_nobody_on_call_is_recorded_and_skipped(world: World) -> None:
         "nobody on call on schedule" in line and "skipped" in line
         for line in world.timeline(incident)
     )
+
+
+def test_channels_hear_of_acknowledgement_and_resolution(world: World) -> None:
+    with world.sessions() as session:
+        for rule in session.scalars(select(RoutingRule)):
+            session.delete(rule)
+        channel = create_channel(
+            session,
+            ChannelCreate(
+                name="pd",
+                kind=ChannelKind.PAGERDUTY,
+                address="payments",
+                secret=SecretStr("R0UT1NGKEY"),
+            ),
+            SecretBox("k" * 40),
+            now=T0,
+            actor="test",
+        )
+        spec = PolicySpec.model_validate(
+            {"name": "to-pd", "steps": [{"type": "notify_channel", "channel_id": str(channel.id)}]}
+        )
+        policy = create_policy(session, spec, now=T0, actor="test")
+        create_rule(
+            session,
+            RoutingRuleCreate(name="pd", position=0, policy_id=policy.id),
+            now=T0,
+            actor="test",
+        )
+        session.commit()
+    incident = world.alert("api")
+    world.at(0)
+    for minutes, action in ((1, Action.ACKNOWLEDGE), (2, Action.RESOLVE)):
+        world.clock.set(T0 + timedelta(minutes=minutes))
+        with world.sessions() as session:
+            change_status(session, incident, action, now=world.clock.now(), actor="user:x")
+            session.commit()
+        world.run()
+    events = [(kind, m.event) for kind, _, m in world.recorder.sent]
+    assert events == [
+        ("pagerduty", "trigger"),
+        ("pagerduty", "acknowledge"),
+        ("pagerduty", "resolve"),
+    ]
+    assert {m.incident_id for _, _, m in world.recorder.sent} == {incident}
