@@ -17,11 +17,18 @@ from sqlalchemy import Engine
 
 from core.db.engine import make_engine
 from core.db.migrate import upgrade
+from core.logs import configure_logging
 from lab.servers.postgres import check_reachable, scratch_database
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TIERS = ("unit", "integration", "e2e")
 TESTS_DIR = Path(__file__).parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Log as the product does (plain tracebacks, not the slow default rich renderer)."""
+    del config
+    configure_logging(level="INFO", fmt="console")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
