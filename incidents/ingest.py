@@ -28,12 +28,13 @@ from incidents.audit import integration_actor, timeline
 from incidents.dedup import content_hash
 from incidents.escalation import service as escalation
 from incidents.grouping import GroupingRule, grouping_key
-from incidents.lifecycle import Action, is_open, transition
+from incidents.lifecycle import Action, is_open
 from incidents.models.alert import Alert
 from incidents.models.incident import Incident, IncidentStatus, TimelineKind
 from incidents.models.integration import Integration
 from incidents.models.silence import Silence
 from incidents.silences import Matcher, silences_alert
+from incidents.transitions import apply_transition
 
 
 class Outcome(StrEnum):
@@ -241,24 +242,19 @@ class _Run:
         ).first()
         if recent is None:
             return None
-        recent.status = transition(IncidentStatus(recent.status), Action.REOPEN)
-        recent.open_group_key = key
-        if not _flush(self.session):
+        try:
+            with self.session.begin_nested():
+                apply_transition(
+                    self.session,
+                    recent,
+                    Action.REOPEN,
+                    now=self.now,
+                    actor=self.actor,
+                    summary="reopened by a new firing alert",
+                )
+                self.session.flush()
+        except IntegrityError:
             return None  # a concurrent delivery opened a new incident for the group
-        recent.reopen_count += 1
-        recent.resolved_at = recent.resolved_by = recent.acknowledged_at = (
-            recent.acknowledged_by
-        ) = None
-        recent.updated_at = self.now
-        timeline(
-            self.session,
-            incident_id=_id(recent),
-            now=self.now,
-            actor=self.actor,
-            kind=TimelineKind.REOPENED,
-            summary="reopened by a new firing alert",
-            data={"reopen_window_s": window},
-        )
         escalation.on_status_change(self.session, recent, Action.REOPEN, self.now)
         return recent
 
@@ -313,18 +309,13 @@ class _Run:
             )
             status = IncidentStatus(incident.status)
             if self.integration.auto_resolve and incident.open_alert_count == 0 and is_open(status):
-                incident.status = transition(status, Action.RESOLVE)
-                incident.open_group_key = None
-                incident.resolved_at = self.now
-                incident.resolved_by = self.actor
-                timeline(
+                apply_transition(
                     self.session,
-                    incident_id=_id(incident),
+                    incident,
+                    Action.RESOLVE,
                     now=self.now,
                     actor=self.actor,
-                    kind=TimelineKind.STATUS_CHANGED,
                     summary="resolved: all its alerts resolved",
-                    data={"from": status.value, "to": IncidentStatus.RESOLVED.value},
                 )
                 escalation.on_status_change(self.session, incident, Action.RESOLVE, self.now)
         return IngestedAlert(_id(row), alert.fingerprint, Outcome.RESOLVED, row.incident_id)
@@ -405,17 +396,13 @@ class _Run:
         status = IncidentStatus(incident.status)
         if status != IncidentStatus.TRIGGERED:
             return
-        incident.status = transition(status, Action.ACKNOWLEDGE)
-        incident.acknowledged_at = self.now
-        incident.acknowledged_by = self.actor
-        timeline(
+        apply_transition(
             self.session,
-            incident_id=_id(incident),
+            incident,
+            Action.ACKNOWLEDGE,
             now=self.now,
             actor=self.actor,
-            kind=TimelineKind.STATUS_CHANGED,
             summary="acknowledged at the source",
-            data={"from": status.value, "to": incident.status},
         )
         escalation.on_status_change(self.session, incident, Action.ACKNOWLEDGE, self.now)
 
@@ -447,16 +434,6 @@ def _insert(session: Session, row: Alert | Incident) -> bool:
     try:
         with session.begin_nested():
             session.add(row)
-    except IntegrityError:
-        return False
-    return True
-
-
-def _flush(session: Session) -> bool:
-    """Flush pending changes in a savepoint; False on a unique-constraint conflict."""
-    try:
-        with session.begin_nested():
-            session.flush()
     except IntegrityError:
         return False
     return True

@@ -19,9 +19,10 @@ from core.errors import Conflict, NotFound
 from incidents.alerts.schema import Severity
 from incidents.audit import audit, timeline
 from incidents.escalation import service as escalation
-from incidents.lifecycle import Action, transition
-from incidents.models.incident import Incident, IncidentStatus, TimelineKind
+from incidents.lifecycle import Action
+from incidents.models.incident import Incident, TimelineKind
 from incidents.people import get_team, get_user
+from incidents.transitions import apply_transition
 
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 
@@ -94,18 +95,6 @@ def change_status(
     """Acknowledge, start, unacknowledge, resolve or reopen (Conflict when not allowed)."""
     incident = lock_incident(session, incident_id)
     before = snapshot(incident)
-    old = IncidentStatus(incident.status)
-    new = transition(old, action)
-    incident.status = new
-    incident.updated_at = now
-    if action in (Action.ACKNOWLEDGE, Action.START) and incident.acknowledged_at is None:
-        incident.acknowledged_at, incident.acknowledged_by = now, actor
-    if action == Action.UNACKNOWLEDGE:
-        incident.acknowledged_at = incident.acknowledged_by = None
-    if action == Action.RESOLVE:
-        incident.resolved_at, incident.resolved_by = now, actor
-        incident.resolution_note = note
-        incident.open_group_key = None  # new alerts of the group open a new incident
     if action == Action.REOPEN:
         newer = session.scalars(
             select(Incident).where(
@@ -118,19 +107,7 @@ def change_status(
                 f"cannot reopen incident {incident_id}: "
                 f"incident {newer.id} of the same group is open"
             )
-        incident.resolved_at = incident.resolved_by = None
-        incident.acknowledged_at = incident.acknowledged_by = None
-        incident.reopen_count += 1
-        incident.open_group_key = incident.group_key
-    timeline(
-        session,
-        incident_id=incident_id,
-        now=now,
-        actor=actor,
-        kind=TimelineKind.REOPENED if action == Action.REOPEN else TimelineKind.STATUS_CHANGED,
-        summary=f"{old.value} → {new.value}" + (f": {note}" if note else ""),
-        data={"from": old.value, "to": new.value, "note": note},
-    )
+    apply_transition(session, incident, action, now=now, actor=actor, note=note)
     escalation.on_status_change(session, incident, action, now)
     audit(
         session,

@@ -33,9 +33,9 @@ from incidents.escalation.engine import (
 )
 from incidents.escalation.policies import route
 from incidents.escalation.policy import NotifySchedule, NotifyTeam, PolicySpec
-from incidents.lifecycle import Action, transition
+from incidents.lifecycle import Action
 from incidents.models.escalation import Escalation, RoundRobinPosition
-from incidents.models.incident import Incident, IncidentStatus, TimelineKind
+from incidents.models.incident import Incident, TimelineKind
 from incidents.models.notification import NotificationChannel
 from incidents.models.people import User
 from incidents.notifications.outbox import (
@@ -47,6 +47,7 @@ from incidents.notifications.outbox import (
 )
 from incidents.oncall.store import who_is_on_call
 from incidents.people import team_members
+from incidents.transitions import apply_transition
 
 log = get_logger(__name__)
 ACTOR = "escalation"
@@ -245,25 +246,11 @@ class Escalator:
         session: Session, incident: Incident, action: ResolveIncident | Unacknowledge, now: datetime
     ) -> None:
         assert incident.id is not None
-        old = IncidentStatus(incident.status)
         verb = Action.RESOLVE if isinstance(action, ResolveIncident) else Action.UNACKNOWLEDGE
-        incident.status = transition(old, verb)
-        incident.updated_at = now
+        apply_transition(session, incident, verb, now=now, actor=ACTOR)
         if verb == Action.RESOLVE:
-            incident.resolved_at, incident.resolved_by, incident.open_group_key = now, ACTOR, None
             cancel_pending_pages(session, incident.id, now)
             update_channels(session, incident, "resolve", now)
-        else:
-            incident.acknowledged_at = incident.acknowledged_by = None
-        timeline(
-            session,
-            incident_id=incident.id,
-            now=now,
-            actor=ACTOR,
-            kind=TimelineKind.STATUS_CHANGED,
-            summary=f"{old.value} → {incident.status}",
-            data={"from": old.value, "to": incident.status},
-        )
 
 
 def _spec(row: Escalation) -> PolicySpec:
