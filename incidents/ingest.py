@@ -11,25 +11,30 @@ set by a person, tags and notes are only changed through the incident service.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
 from core.clock import Clock
+from core.db.bulk import insert_skipping_conflicts
 from core.db.engine import SessionFactory
 from core.errors import NotFound
 from incidents.alerts.schema import AlertIn, AlertState, Severity
 from incidents.audit import integration_actor, timeline
 from incidents.dedup import content_hash
 from incidents.escalation import service as escalation
+from incidents.escalation.policies import list_rules
 from incidents.grouping import GroupingRule, grouping_key
 from incidents.lifecycle import Action, is_open
 from incidents.models.alert import Alert
+from incidents.models.escalation import RoutingRule
 from incidents.models.incident import Incident, IncidentStatus, TimelineKind
 from incidents.models.integration import Integration
 from incidents.models.silence import Silence
@@ -87,7 +92,9 @@ class IngestService:
             if integration is None:
                 raise NotFound(f"integration {integration_id} does not exist")
             run = _Run(session, integration, now)
+            run.prepare(alerts)
             result = IngestResult([run.one(alert) for alert in alerts])
+            run.finish()
             session.commit()
         return result
 
@@ -102,6 +109,96 @@ class _Run:
         self.actor = integration_actor(integration.id)
         self.rule = GroupingRule.model_validate(integration.grouping or {})
         self._silences: list[Silence] | None = None
+        self._rules: list[RoutingRule] | None = None
+        self._open: dict[str, Alert] = {}
+        """Open alerts of this delivery's fingerprints, locked, by fingerprint."""
+        self._fresh: set[str] = set()
+        """Fingerprints whose alert rows this delivery inserted and has not routed yet."""
+        self._incidents: dict[str, Incident] = {}
+        """Open incidents of this delivery's grouping keys, locked, by key."""
+        self._duplicates: Counter[int] = Counter()
+        self._digests: dict[int, str] = {}
+
+    def prepare(self, alerts: list[AlertIn]) -> None:
+        """Lock what the delivery touches and insert its new alerts, in a few set-based statements.
+
+        Rows are locked in id order, so concurrent deliveries touching the same
+        alerts queue behind each other instead of deadlocking.
+        """
+        fingerprints = sorted({a.fingerprint for a in alerts})
+        for chunk in _chunks(fingerprints):
+            for row in self.session.scalars(
+                select(Alert)
+                .where(
+                    col(Alert.integration_id) == self.integration.id,
+                    col(Alert.open_fingerprint).in_(chunk),
+                )
+                .order_by(col(Alert.id))
+                .with_for_update()
+            ):
+                assert row.open_fingerprint is not None
+                self._open[row.open_fingerprint] = row
+        keys = sorted({grouping_key(a, self.rule) for a in alerts})
+        for chunk in _chunks(keys):
+            for incident in self.session.scalars(
+                select(Incident)
+                .where(
+                    col(Incident.integration_id) == self.integration.id,
+                    col(Incident.open_group_key).in_(chunk),
+                )
+                .order_by(col(Incident.id))
+                .with_for_update()
+            ):
+                assert incident.open_group_key is not None
+                self._incidents[incident.open_group_key] = incident
+        new: dict[str, AlertIn] = {}
+        for alert in alerts:
+            if alert.status == AlertState.FIRING and alert.fingerprint not in self._open:
+                new.setdefault(alert.fingerprint, alert)
+        self._insert_new(list(new.values()))
+
+    def _insert_new(self, alerts: list[AlertIn]) -> None:
+        rows = [
+            {
+                **self._columns(a),
+                "first_seen": self.now,
+                "open_fingerprint": a.fingerprint,
+                "duplicates": 0,
+                "incident_id": None,
+                "silenced_by": None,
+                "resolved_at": None,
+            }
+            for a in alerts
+        ]
+        for chunk in _chunks(rows):
+            for row in insert_skipping_conflicts(self.session, Alert, chunk):
+                assert row.open_fingerprint is not None
+                self._open[row.open_fingerprint] = row
+                self._fresh.add(row.open_fingerprint)
+        lost = [a.fingerprint for a in alerts if a.fingerprint not in self._fresh]
+        if lost:  # a concurrent delivery inserted them first: they are known alerts now
+            for row in self.session.scalars(
+                select(Alert)
+                .where(
+                    col(Alert.integration_id) == self.integration.id,
+                    col(Alert.open_fingerprint).in_(lost),
+                )
+                .order_by(col(Alert.id))
+                .with_for_update()
+            ):
+                assert row.open_fingerprint is not None
+                self._open[row.open_fingerprint] = row
+
+    def finish(self) -> None:
+        """Write the duplicate counts, in SQL so that concurrent duplicates each add one."""
+        if self._duplicates:
+            table: Any = SQLModel.metadata.tables["alerts"]  # Core: executemany with its own WHERE
+            self.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("alert_id"))
+                .values(duplicates=table.c.duplicates + bindparam("seen"), last_seen=self.now),
+                [{"alert_id": alert_id, "seen": n} for alert_id, n in self._duplicates.items()],
+            )
 
     def one(self, alert: AlertIn) -> IngestedAlert:
         if alert.status == AlertState.FIRING:
@@ -111,20 +208,17 @@ class _Run:
     # ------------------------------------------------------------------ firing
 
     def _firing(self, alert: AlertIn) -> IngestedAlert:
-        existing = self._open_alert(alert.fingerprint)
-        if existing is None:
-            row = Alert(
-                **self._columns(alert), first_seen=self.now, open_fingerprint=alert.fingerprint
-            )
-            if not _insert(self.session, row):
-                existing = self._open_alert(alert.fingerprint)
-                assert existing is not None, "unique violation without a conflicting open alert"
-                return self._known_firing(existing, alert)
+        row = self._open.get(alert.fingerprint)
+        if row is None:  # resolved and firing again within this delivery
+            self._insert_new([alert])
+            row = self._open[alert.fingerprint]
+        if alert.fingerprint in self._fresh:
+            self._fresh.discard(alert.fingerprint)
             return self._route_new(row, alert)
-        return self._known_firing(existing, alert)
+        return self._known_firing(row, alert)
 
     def _known_firing(self, row: Alert, alert: AlertIn) -> IngestedAlert:
-        digest = content_hash(alert)
+        digest = self._digest(alert)
         if row.content_hash == digest:
             self._count_duplicate(row)
             outcome = Outcome.DUPLICATE
@@ -148,11 +242,12 @@ class _Run:
             and self._silence_for(alert) is None
         ):
             return self._route_new(row, alert)  # its silence ended: it pages now
-        incident = self._incident(row.incident_id)
-        if incident is not None and alert.acknowledge:
-            self._source_acknowledge(incident)
-        if incident is not None and outcome == Outcome.UPDATED:
-            self._raise_severity(incident, alert.severity)
+        if alert.acknowledge or outcome == Outcome.UPDATED:  # a duplicate needs no incident
+            incident = self._incident(row.incident_id)
+            if incident is not None and alert.acknowledge:
+                self._source_acknowledge(incident)
+            if incident is not None and outcome == Outcome.UPDATED:
+                self._raise_severity(incident, alert.severity)
         return IngestedAlert(_id(row), alert.fingerprint, outcome, row.incident_id)
 
     def _route_new(self, row: Alert, alert: AlertIn) -> IngestedAlert:
@@ -220,7 +315,10 @@ class _Run:
                     summary=f"incident opened: {alert.summary}",
                     data={"group_key": key},
                 )
-                escalation.begin(self.session, incident, self.now)
+                self._incidents[key] = incident
+                if self._rules is None:
+                    self._rules = list_rules(self.session)
+                escalation.begin(self.session, incident, self.now, rules=self._rules)
                 return incident, True
         raise RuntimeError(f"could not attach an alert to group {key!r} after 3 attempts")
 
@@ -275,7 +373,7 @@ class _Run:
             .with_for_update()
         ).first()
         if last is not None:
-            if last.content_hash != content_hash(alert):
+            if last.content_hash != self._digest(alert):
                 for name, value in self._columns(alert).items():
                     setattr(last, name, value)
                 return IngestedAlert(
@@ -336,7 +434,7 @@ class _Run:
             "annotations": dict(alert.annotations),
             "links": [link.model_dump() for link in alert.links],
             "group_key": grouping_key(alert, self.rule),
-            "content_hash": content_hash(alert),
+            "content_hash": self._digest(alert),
             "starts_at": alert.starts_at,
             "ends_at": alert.ends_at,
             "last_seen": self.now,
@@ -345,17 +443,13 @@ class _Run:
         }
 
     def _open_alert(self, fingerprint: str) -> Alert | None:
-        return self.session.scalars(
-            select(Alert)
-            .where(
-                col(Alert.integration_id) == self.integration.id,
-                col(Alert.open_fingerprint) == fingerprint,
-            )
-            .with_for_update()
-        ).first()
+        return self._open.get(fingerprint)
 
     def _open_incident(self, key: str) -> Incident | None:
-        return self.session.scalars(
+        cached = self._incidents.get(key)
+        if cached is not None and cached.open_group_key == key:
+            return cached
+        found = self.session.scalars(
             select(Incident)
             .where(
                 col(Incident.integration_id) == self.integration.id,
@@ -363,6 +457,15 @@ class _Run:
             )
             .with_for_update()
         ).first()
+        if found is not None:
+            self._incidents[key] = found
+        return found
+
+    def _digest(self, alert: AlertIn) -> str:
+        digest = self._digests.get(id(alert))
+        if digest is None:
+            digest = self._digests[id(alert)] = content_hash(alert)
+        return digest
 
     def _incident(self, incident_id: int | None) -> Incident | None:
         return (
@@ -372,12 +475,8 @@ class _Run:
         )
 
     def _count_duplicate(self, row: Alert) -> None:
-        # Counted in SQL so that concurrent duplicates each add one.
-        self.session.execute(
-            update(Alert)
-            .where(col(Alert.id) == row.id)
-            .values(duplicates=col(Alert.duplicates) + 1, last_seen=self.now)
-        )
+        assert row.id is not None
+        self._duplicates[row.id] += 1
 
     def _raise_severity(self, incident: Incident, severity: Severity) -> None:
         if not incident.severity_pinned and severity.rank < Severity(incident.severity).rank:
@@ -437,6 +536,16 @@ def _insert(session: Session, row: Alert | Incident) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+T = TypeVar("T")
+_CHUNK = 500
+"""Rows or keys per statement: keeps every dialect well under its bound-parameter limit."""
+
+
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
 
 
 def _id(row: Alert | Incident) -> int:

@@ -165,9 +165,11 @@ def list_rules(session: Session) -> list[RoutingRule]:
     )
 
 
-def route(session: Session, incident: Incident) -> EscalationPolicy | None:
+def route(
+    session: Session, incident: Incident, rules: list[RoutingRule] | None = None
+) -> EscalationPolicy | None:
     """The policy of the first rule the incident matches, or None."""
-    for rule in list_rules(session):
+    for rule in list_rules(session) if rules is None else rules:
         if rule.integration_id is not None and rule.integration_id != incident.integration_id:
             continue
         if rule.service is not None and rule.service != incident.service:

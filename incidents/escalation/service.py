@@ -34,7 +34,7 @@ from incidents.escalation.engine import (
 from incidents.escalation.policies import route
 from incidents.escalation.policy import NotifySchedule, NotifyTeam, PolicySpec
 from incidents.lifecycle import Action
-from incidents.models.escalation import Escalation, RoundRobinPosition
+from incidents.models.escalation import Escalation, RoundRobinPosition, RoutingRule
 from incidents.models.incident import Incident, TimelineKind
 from incidents.models.notification import NotificationChannel
 from incidents.models.people import User
@@ -54,9 +54,14 @@ ACTOR = "escalation"
 RETRY_AFTER_ERROR = timedelta(minutes=1)
 
 
-def begin(session: Session, incident: Incident, now: datetime) -> Escalation | None:
-    """Snapshot the routed policy into a new incident and make its first step due now."""
-    policy = route(session, incident)
+def begin(
+    session: Session, incident: Incident, now: datetime, *, rules: list[RoutingRule] | None = None
+) -> Escalation | None:
+    """Snapshot the routed policy into a new incident and make its first step due now.
+
+    `rules`: the routing rules, if the caller read them already (ingestion: once per delivery).
+    """
+    policy = route(session, incident, rules)
     assert incident.id is not None
     if policy is None:
         timeline(

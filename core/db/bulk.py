@@ -1,0 +1,29 @@
+"""Set-based writes that both dialects support."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, SQLModel
+
+ModelT = TypeVar("ModelT", bound=SQLModel)
+
+
+def insert_skipping_conflicts(
+    session: Session, model: type[ModelT], rows: Sequence[dict[str, Any]]
+) -> list[ModelT]:
+    """Insert rows in one statement; rows that hit a unique constraint are skipped.
+
+    Returns the inserted rows as ORM objects of the session (in no particular
+    order), so the caller can tell which rows a concurrent writer got to first.
+    """
+    if not rows:
+        return []
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # A parameter list (not one multi-VALUES statement) keeps the compiled statement
+    # cached; SQLAlchemy's "insertmanyvalues" still sends it as one batch with RETURNING.
+    statement = insert(model).on_conflict_do_nothing().returning(model)
+    return list(session.scalars(statement, list(rows)))
