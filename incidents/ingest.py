@@ -14,31 +14,27 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session, SQLModel, col
 
 from core.clock import Clock
 from core.db.bulk import insert_skipping_conflicts
 from core.db.engine import SessionFactory
 from core.errors import NotFound
-from incidents.alerts.schema import AlertIn, AlertState, Severity
+from incidents.alerts.schema import AlertIn, AlertState
 from incidents.audit import integration_actor, timeline
 from incidents.dedup import content_hash
 from incidents.escalation import service as escalation
-from incidents.escalation.policies import list_rules
 from incidents.grouping import GroupingRule, grouping_key
+from incidents.ingest_incidents import IncidentSide
 from incidents.lifecycle import Action, is_open
 from incidents.models.alert import Alert
-from incidents.models.escalation import RoutingRule
 from incidents.models.incident import Incident, IncidentStatus, TimelineKind
 from incidents.models.integration import Integration
-from incidents.models.silence import Silence
-from incidents.silences import Matcher, silences_alert
 from incidents.transitions import apply_transition
 
 
@@ -108,14 +104,11 @@ class _Run:
         self.now = now
         self.actor = integration_actor(integration.id)
         self.rule = GroupingRule.model_validate(integration.grouping or {})
-        self._silences: list[Silence] | None = None
-        self._rules: list[RoutingRule] | None = None
+        self.incidents = IncidentSide(session, integration, now, self.actor)
         self._open: dict[str, Alert] = {}
         """Open alerts of this delivery's fingerprints, locked, by fingerprint."""
         self._fresh: set[str] = set()
         """Fingerprints whose alert rows this delivery inserted and has not routed yet."""
-        self._incidents: dict[str, Incident] = {}
-        """Open incidents of this delivery's grouping keys, locked, by key."""
         self._duplicates: Counter[int] = Counter()
         self._digests: dict[int, str] = {}
 
@@ -138,19 +131,7 @@ class _Run:
             ):
                 assert row.open_fingerprint is not None
                 self._open[row.open_fingerprint] = row
-        keys = sorted({grouping_key(a, self.rule) for a in alerts})
-        for chunk in _chunks(keys):
-            for incident in self.session.scalars(
-                select(Incident)
-                .where(
-                    col(Incident.integration_id) == self.integration.id,
-                    col(Incident.open_group_key).in_(chunk),
-                )
-                .order_by(col(Incident.id))
-                .with_for_update()
-            ):
-                assert incident.open_group_key is not None
-                self._incidents[incident.open_group_key] = incident
+        self.incidents.prefetch(sorted({grouping_key(a, self.rule) for a in alerts}))
         new: dict[str, AlertIn] = {}
         for alert in alerts:
             if alert.status == AlertState.FIRING and alert.fingerprint not in self._open:
@@ -239,30 +220,30 @@ class _Run:
         if (
             row.incident_id is None
             and row.silenced_by is not None
-            and self._silence_for(alert) is None
+            and self.incidents.silence_for(alert) is None
         ):
             return self._route_new(row, alert)  # its silence ended: it pages now
         if alert.acknowledge or outcome == Outcome.UPDATED:  # a duplicate needs no incident
-            incident = self._incident(row.incident_id)
+            incident = self.incidents.incident(row.incident_id)
             if incident is not None and alert.acknowledge:
-                self._source_acknowledge(incident)
+                self.incidents.source_acknowledge(incident)
             if incident is not None and outcome == Outcome.UPDATED:
-                self._raise_severity(incident, alert.severity)
+                self.incidents.raise_severity(incident, alert.severity)
         return IngestedAlert(_id(row), alert.fingerprint, outcome, row.incident_id)
 
     def _route_new(self, row: Alert, alert: AlertIn) -> IngestedAlert:
-        silence = self._silence_for(alert)
+        silence = self.incidents.silence_for(alert)
         if silence is not None:
             row.silenced_by = silence.id
             return IngestedAlert(_id(row), alert.fingerprint, Outcome.SILENCED, None)
         row.silenced_by = None
-        incident, opened = self._attach(row, alert)
+        incident, opened = self.incidents.attach(row, alert)
         row.incident_id = incident.id
         incident.alert_count += 1
         incident.open_alert_count += 1
         incident.last_alert_at = self.now
         incident.updated_at = self.now
-        self._raise_severity(incident, alert.severity)
+        self.incidents.raise_severity(incident, alert.severity)
         timeline(
             self.session,
             incident_id=_id(incident),
@@ -277,84 +258,8 @@ class _Run:
             },
         )
         if alert.acknowledge:
-            self._source_acknowledge(incident)
+            self.incidents.source_acknowledge(incident)
         return IngestedAlert(_id(row), alert.fingerprint, Outcome.CREATED, incident.id, opened)
-
-    def _attach(self, row: Alert, alert: AlertIn) -> tuple[Incident, bool]:
-        """The open incident of the alert's group: existing, reopened, or new."""
-        key = row.group_key
-        for _ in range(3):
-            incident = self._open_incident(key)
-            if incident is not None:
-                return incident, False
-            reopened = self._reopen(key)
-            if reopened is not None:
-                return reopened, False
-            incident = Incident(
-                integration_id=self.integration.id,
-                source=alert.source.value,
-                title=alert.summary,
-                status=IncidentStatus.TRIGGERED,
-                severity=alert.severity.value,
-                group_key=key,
-                open_group_key=key,
-                service=alert.labels.get("service"),
-                team_id=self.integration.team_id,
-                labels=dict(alert.labels),
-                created_at=self.now,
-                updated_at=self.now,
-                last_alert_at=self.now,
-            )
-            if _insert(self.session, incident):
-                timeline(
-                    self.session,
-                    incident_id=_id(incident),
-                    now=self.now,
-                    actor=self.actor,
-                    kind=TimelineKind.OPENED,
-                    summary=f"incident opened: {alert.summary}",
-                    data={"group_key": key},
-                )
-                self._incidents[key] = incident
-                if self._rules is None:
-                    self._rules = list_rules(self.session)
-                escalation.begin(self.session, incident, self.now, rules=self._rules)
-                return incident, True
-        raise RuntimeError(f"could not attach an alert to group {key!r} after 3 attempts")
-
-    def _reopen(self, key: str) -> Incident | None:
-        window = self.integration.reopen_window_s
-        if window <= 0:
-            return None
-        recent = self.session.scalars(
-            select(Incident)
-            .where(
-                col(Incident.integration_id) == self.integration.id,
-                col(Incident.group_key) == key,
-                col(Incident.status) == IncidentStatus.RESOLVED,
-                col(Incident.resolved_at) >= self.now - timedelta(seconds=window),
-            )
-            .order_by(col(Incident.resolved_at).desc())
-            .limit(1)
-            .with_for_update()
-        ).first()
-        if recent is None:
-            return None
-        try:
-            with self.session.begin_nested():
-                apply_transition(
-                    self.session,
-                    recent,
-                    Action.REOPEN,
-                    now=self.now,
-                    actor=self.actor,
-                    summary="reopened by a new firing alert",
-                )
-                self.session.flush()
-        except IntegrityError:
-            return None  # a concurrent delivery opened a new incident for the group
-        escalation.on_status_change(self.session, recent, Action.REOPEN, self.now)
-        return recent
 
     # ---------------------------------------------------------------- resolved
 
@@ -392,7 +297,7 @@ class _Run:
         row.open_fingerprint = None
         row.resolved_at = self.now
         row.ends_at = alert.ends_at or self.now
-        incident = self._incident(row.incident_id)
+        incident = self.incidents.incident(row.incident_id)
         if incident is not None:
             incident.open_alert_count = max(0, incident.open_alert_count - 1)
             incident.updated_at = self.now
@@ -445,97 +350,15 @@ class _Run:
     def _open_alert(self, fingerprint: str) -> Alert | None:
         return self._open.get(fingerprint)
 
-    def _open_incident(self, key: str) -> Incident | None:
-        cached = self._incidents.get(key)
-        if cached is not None and cached.open_group_key == key:
-            return cached
-        found = self.session.scalars(
-            select(Incident)
-            .where(
-                col(Incident.integration_id) == self.integration.id,
-                col(Incident.open_group_key) == key,
-            )
-            .with_for_update()
-        ).first()
-        if found is not None:
-            self._incidents[key] = found
-        return found
-
     def _digest(self, alert: AlertIn) -> str:
         digest = self._digests.get(id(alert))
         if digest is None:
             digest = self._digests[id(alert)] = content_hash(alert)
         return digest
 
-    def _incident(self, incident_id: int | None) -> Incident | None:
-        return (
-            None
-            if incident_id is None
-            else self.session.get(Incident, incident_id, with_for_update=True)
-        )
-
     def _count_duplicate(self, row: Alert) -> None:
         assert row.id is not None
         self._duplicates[row.id] += 1
-
-    def _raise_severity(self, incident: Incident, severity: Severity) -> None:
-        if not incident.severity_pinned and severity.rank < Severity(incident.severity).rank:
-            timeline(
-                self.session,
-                incident_id=_id(incident),
-                now=self.now,
-                actor=self.actor,
-                kind=TimelineKind.FIELD_CHANGED,
-                summary=f"severity raised to {severity.value}",
-                data={"field": "severity", "from": incident.severity, "to": severity.value},
-            )
-            incident.severity = severity.value
-
-    def _source_acknowledge(self, incident: Incident) -> None:
-        status = IncidentStatus(incident.status)
-        if status != IncidentStatus.TRIGGERED:
-            return
-        apply_transition(
-            self.session,
-            incident,
-            Action.ACKNOWLEDGE,
-            now=self.now,
-            actor=self.actor,
-            summary="acknowledged at the source",
-        )
-        escalation.on_status_change(self.session, incident, Action.ACKNOWLEDGE, self.now)
-
-    def _silence_for(self, alert: AlertIn) -> Silence | None:
-        if self._silences is None:
-            self._silences = list(
-                self.session.scalars(
-                    select(Silence).where(
-                        col(Silence.starts_at) <= self.now,
-                        col(Silence.ends_at) > self.now,
-                        or_(
-                            col(Silence.integration_id).is_(None),
-                            col(Silence.integration_id) == self.integration.id,
-                        ),
-                    )
-                )
-            )
-        for silence in self._silences:
-            matchers = [Matcher.model_validate(m) for m in silence.matchers]
-            if silences_alert(
-                matchers, (silence.starts_at, silence.ends_at), alert.labels, self.now
-            ):
-                return silence
-        return None
-
-
-def _insert(session: Session, row: Alert | Incident) -> bool:
-    """Insert in a savepoint; False when a unique constraint says a concurrent twin won."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
 
 
 T = TypeVar("T")
