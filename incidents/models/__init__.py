@@ -1,1 +1,29 @@
-"""The tables of the incident core (SQLModel), one module per entity family."""
+"""The tables of the incident core (SQLModel), one module per entity family.
+
+Importing any of them imports all of them, so every foreign key can be
+resolved whatever a caller imported first.
+"""
+
+from incidents.models import (
+    alert,
+    audit,
+    escalation,
+    incident,
+    integration,
+    notification,
+    people,
+    schedule,
+    silence,
+)
+
+__all__ = [
+    "alert",
+    "audit",
+    "escalation",
+    "incident",
+    "integration",
+    "notification",
+    "people",
+    "schedule",
+    "silence",
+]
