@@ -1,19 +1,22 @@
 """Escalation lateness: how late each page reaches its receiver, against the step's due time.
 
 On a scratch PostgreSQL database: a webhook channel pointing at a local receiver, the policy
-`[notify_channel, wait 1 min, notify_channel]`, a routing rule for everything, and `--incidents`
-critical incidents ingested with their escalations parked (`next_step_at` NULL). Then `--workers`
-`pixelview worker` processes start, and the escalations become due: uniformly at random over
-`--spread` seconds (`sustained`), or all at one instant (`burst`). The receiver records when
-each `X-PixelView-Delivery` arrives. Each incident pages twice: step 1 when due, step 3 one
-minute after step 1 ran (its due time is the step-1 tick's `now` + 60 s, which is the step-1
-delivery's `created_at` + 60 s). Lateness = arrival − due, split into decision (delivery
-`created_at` − due) and send (arrival − `created_at`). Duplicates: a delivery received twice,
-two deliveries for one (incident, step), a delivery recorded as sent twice, or an escalation
-that wrote more than its two timeline entries. Exits non-zero on a duplicate or a missing page.
+`[notify_channel, wait 1 min, notify_channel]` (`--pages 1`: the first step only), a routing
+rule for everything, and `--incidents` critical incidents, ingested with their escalations
+parked (`next_step_at` NULL). Then `--workers` `pixelview worker` processes start and the
+escalations become due: uniformly at random over `--spread` seconds (`sustained`), or all at
+one instant (`burst`). The receiver records when each `X-PixelView-Delivery` arrives.
+
+A page's due time is its escalation's `next_step_at` when the step ran: the time set here for
+step 1; for step 3, the step-1 tick's `now` + 1 min, i.e. the step-1 delivery's `created_at` +
+1 min. Lateness = arrival - due, split into decision (delivery `created_at`, the tick's `now`,
+- due) and send (arrival - `created_at`: the tick's commit, the job's claim, the HTTP post).
+Duplicates: a delivery received twice, two deliveries for one (incident, step), a delivery
+recorded as sent twice, a timeline escalation entry twice or one not expected. Exits non-zero
+on a duplicate or a missing page.
 
     .venv/bin/python -m bench.escalation [--incidents 10000] [--spread 60] [--workers 2]
-                                         [--concurrency 4] [--poll 0.1] [--modes sustained,burst]
+        [--concurrency 8] [--poll 0.1] [--pages 2] [--modes sustained,burst]
 """
 
 from __future__ import annotations
@@ -56,7 +59,6 @@ from pixelview.schema import model_metadata
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SECRET_KEY = "bench-escalation-secret-key-0123456789ab"  # 40 chars, the workers' too
 WAIT = timedelta(minutes=1)
-STEPS = (0, 2)  # the policy's notifying step indexes
 
 
 class Receiver(ThreadingHTTPServer):
@@ -77,19 +79,20 @@ class Receiver(ThreadingHTTPServer):
 
 class _Hook(BaseHTTPRequestHandler):
     server: Receiver
+    protocol_version = "HTTP/1.1"  # keep-alive, as real receivers offer
 
-    def do_POST(self) -> None:  # noqa: N802 - the name http.server dispatches to
+    def do_POST(self) -> None:
         arrived = time.time()
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.arrivals.append((self.headers.get(DELIVERY_HEADER, ""), arrived))
         self.send_response(204)
         self.end_headers()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002, ARG002
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002
         return
 
 
-def prepare(url: str, *, incidents: int, hook: str) -> None:
+def prepare(url: str, *, incidents: int, pages: int, hook: str) -> None:
     """Migrate, create channel, policy, rule and integration, ingest the incidents, park them."""
     model_metadata()
     engine = make_engine(url)
@@ -107,7 +110,8 @@ def prepare(url: str, *, incidents: int, hook: str) -> None:
             actor="bench",
         )
         notify = {"type": "notify_channel", "channel_id": str(channel.id)}
-        steps = [notify, {"type": "wait", "minutes": WAIT.seconds // 60}, notify]
+        wait = {"type": "wait", "minutes": WAIT.seconds // 60}
+        steps = [notify, *[wait, notify] * (pages - 1)]
         spec = PolicySpec.model_validate({"name": "bench", "steps": steps})
         policy = create_policy(session, spec, now=now, actor="bench")
         create_rule(
@@ -154,7 +158,7 @@ def schedule(url: str, *, spread: float, rng: random.Random) -> dict[int, dateti
 
 
 def start_workers(url: str, args: argparse.Namespace, log: Path) -> list[subprocess.Popen[bytes]]:
-    """Start the worker processes and wait until each thread holds a connection."""
+    """Start the worker processes and wait until each has connected (libpq's `PGAPPNAME`)."""
     env = {
         **os.environ,
         "PIXELVIEW_DATABASE__URL": url,
@@ -165,15 +169,25 @@ def start_workers(url: str, args: argparse.Namespace, log: Path) -> list[subproc
     command = [sys.executable, "-m", "pixelview", "worker", "--concurrency", str(args.concurrency)]
     with log.open("ab") as out:
         workers = [
-            subprocess.Popen(command, env=env, stdout=out, stderr=out, start_new_session=True)
-            for _ in range(args.workers)
+            subprocess.Popen(
+                command,
+                env={**env, "PGAPPNAME": f"bench-worker-{n}"},
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+            )
+            for n in range(args.workers)
         ]
-    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    query = (
+        "SELECT count(DISTINCT application_name) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND application_name LIKE 'bench-worker-%'"
+    )
     deadline = time.monotonic() + 60
     with psycopg.connect(admin_conninfo(url), autocommit=True) as conn:
         while time.monotonic() < deadline:
             row = conn.execute(query).fetchone()
-            if row and row[0] > args.workers * args.concurrency:  # theirs + this one
+            if row and row[0] == args.workers:
+                time.sleep(2)  # let them settle into their loops
                 return workers
             if any(w.poll() is not None for w in workers):
                 break
@@ -199,15 +213,16 @@ def collect(url: str) -> tuple[list[tuple[int, str, datetime]], dict[str, int]]:
     checks = {
         "sent twice (timeline)": "SELECT data->>'delivery_id' FROM timeline_entries"
         " WHERE kind = 'notification_sent' GROUP BY 1 HAVING count(*) > 1",
-        "escalations with > 2 entries": "SELECT incident_id FROM timeline_entries"
-        " WHERE kind = 'escalation' GROUP BY 1 HAVING count(*) > 2",
+        "escalation entry twice": "SELECT incident_id, summary FROM timeline_entries"
+        " WHERE kind = 'escalation' GROUP BY 1, 2 HAVING count(*) > 1",
+        "escalation entry unexpected": "SELECT summary FROM timeline_entries"
+        " WHERE kind = 'escalation' AND summary NOT LIKE 'escalating with policy %'"
+        " AND summary <> 'escalation policy finished'",
     }
     with psycopg.connect(admin_conninfo(url)) as conn:
         rows = conn.execute("SELECT incident_id, idempotency_key, created_at FROM deliveries")
         deliveries = [(int(i), str(k), c) for i, k, c in rows]
-        counts = {
-            name: len(conn.execute(sql.encode()).fetchall()) for name, sql in checks.items()
-        }
+        counts = {name: len(conn.execute(sql.encode()).fetchall()) for name, sql in checks.items()}
     return deliveries, counts
 
 
@@ -217,43 +232,61 @@ def quantiles(values: list[float]) -> str:
     return f"{cuts[49]:6.2f} / {cuts[94]:6.2f} / {cuts[98]:6.2f} / {max(values):6.2f}"
 
 
+Sample = tuple[float, float, float, float]
+"""Lateness, decision and send seconds, and the arrival time of one page."""
+
+
+def _step(key: str) -> int:
+    return int(key.split(":")[4])  # esc:<incident>:<epoch>:<loops>:<step index>:<channel>
+
+
+def samples(
+    dues: dict[int, datetime], first: dict[str, float], deliveries: list[tuple[int, str, datetime]]
+) -> dict[str, list[Sample]]:
+    """Each received page's figures, by policy step and all together."""
+    created = {(incident, _step(key)): at for incident, key, at in deliveries}
+    found: dict[str, list[Sample]] = {"all": []}
+    for incident, key, made in deliveries:
+        step = _step(key)
+        due = dues[incident] if step == 0 else created[(incident, step - 2)] + WAIT
+        if key in first:
+            arrived, decided = first[key], made.timestamp()
+            sample = (arrived - due.timestamp(), decided - due.timestamp(), arrived - decided)
+            found.setdefault(f"step {step + 1}", []).append((*sample, arrived))
+            found["all"].append((*sample, arrived))
+    return found
+
+
 def analyse(
     dues: dict[int, datetime],
     arrivals: list[tuple[str, float]],
     deliveries: list[tuple[int, str, datetime]],
     counts: dict[str, int],
+    pages: int,
 ) -> bool:
     """Print lateness per step and the duplicate counts; True when none is missing or doubled."""
     received = Counter(key for key, _ in arrivals)
     first: dict[str, float] = {}
     for key, at in arrivals:
         first[key] = min(at, first.get(key, at))
-    per_step = Counter((incident, int(key.split(":")[4])) for incident, key, _ in deliveries)
-    step1 = {i: c for i, key, c in deliveries if int(key.split(":")[4]) == STEPS[0]}
-    samples: dict[str, list[tuple[float, float, float, float]]] = {"all": []}
-    for incident, key, created in deliveries:
-        step = int(key.split(":")[4])
-        due = dues[incident] if step == STEPS[0] else step1[incident] + WAIT
-        if key in first:
-            arrived, made = first[key], created.timestamp()
-            sample = (arrived - due.timestamp(), made - due.timestamp(), arrived - made, arrived)
-            samples.setdefault(f"step {step + 1}", []).append(sample)
-            samples["all"].append(sample)
-    missing = len(dues) * len(STEPS) - len(samples["all"])
+    found = samples(dues, first, deliveries)
+    expected = len(dues) * pages
+    missing = expected - len(found["all"])
+    per_step = Counter((incident, _step(key)) for incident, key, _ in deliveries)
     counts = {
         "received twice": sum(n - 1 for n in received.values() if n > 1),
         "(incident, step) > 1 delivery": sum(1 for n in per_step.values() if n > 1),
         **counts,
     }
-    print(f"  pages received {len(first)} of {len(dues) * len(STEPS)} (missing {missing})")
-    print(f"  {'seconds, p50 / p95 / p99 / max':<44}{'pages':>6}{'pages/s':>9}")
-    for name in sorted(samples, key=lambda s: (s == "all", s)):
-        rows = samples[name]
-        if not rows:
+    print(f"  pages received {len(first)} of {expected} (missing {missing})")
+    print(f"  {'seconds: p50 / p95 / p99 / max':<42}{'pages':>8}{'pages/s':>9}")
+    for name in sorted(found, key=lambda s: (s == "all", s)):
+        rows = found[name]
+        if not rows or (name == "all" and pages == 1):
             continue
         ends = [r[3] for r in rows]
-        rate = len(rows) / max(max(ends) - min(ends), 1e-9)
-        print(f"  {name}{len(rows):>44}{rate:>9.0f}")
+        rate = f"{len(rows) / max(max(ends) - min(ends), 1e-9):.0f}" if name != "all" else "-"
+        print(f"  {name:<42}{len(rows):>8}{rate:>9}")
         for index, label in enumerate(("lateness", "decision", "send")):
             print(f"    {label:<10}{quantiles([r[index] for r in rows])}")
     print("  duplicates: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
@@ -265,6 +298,7 @@ def run(mode: str, args: argparse.Namespace, rng: random.Random) -> bool:
     spread = args.spread if mode == "sustained" else 0.0
     rate = f"~{args.incidents / spread:.0f}/s" if spread else "all at once"
     print(f"\n{mode}: {args.incidents} incidents due over {spread:g} s ({rate})")
+    print(f"  load average before: {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
     receiver = Receiver()
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     with (
@@ -272,17 +306,18 @@ def run(mode: str, args: argparse.Namespace, rng: random.Random) -> bool:
         tempfile.TemporaryDirectory(prefix="pixelview-bench-") as tmp,
     ):
         began = time.monotonic()
-        prepare(url, incidents=args.incidents, hook=receiver.url)
+        prepare(url, incidents=args.incidents, pages=args.pages, hook=receiver.url)
         print(f"  setup (migrate, ingest) {time.monotonic() - began:.0f} s")
         log = Path(tmp) / "workers.log"
         workers = start_workers(url, args, log)
         try:
             dues = schedule(url, spread=spread, rng=rng)
-            expected = len(dues) * len(STEPS)
-            deadline = time.monotonic() + spread + WAIT.seconds + args.timeout
+            expected = len(dues) * args.pages
+            deadline = time.monotonic() + spread + WAIT.seconds * args.pages + args.timeout
             while len({k for k, _ in receiver.arrivals}) < expected:
                 if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
-                    print(f"  stopped waiting: timeout or a worker exited\n{log.read_text()[-2000:]}")
+                    print("  stopped waiting (timeout, or a worker exited):")
+                    print(log.read_text()[-2000:])
                     break
                 time.sleep(0.5)
             time.sleep(2)  # a late duplicate would arrive now
@@ -290,7 +325,16 @@ def run(mode: str, args: argparse.Namespace, rng: random.Random) -> bool:
             stop(workers)
             receiver.shutdown()
         deliveries, counts = collect(url)
-    return analyse(dues, list(receiver.arrivals), deliveries, counts)
+    print(f"  load average after: {' '.join(f'{n:.1f}' for n in os.getloadavg())}")
+    return analyse(dues, list(receiver.arrivals), deliveries, counts, args.pages)
+
+
+def _cpu_model() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    for line in cpuinfo.read_text().splitlines() if cpuinfo.exists() else []:
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "?"
 
 
 def main() -> None:
@@ -301,12 +345,13 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=10_000)
     parser.add_argument("--spread", type=float, default=60.0, help="seconds (sustained)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=4, help="threads per worker")
+    parser.add_argument("--concurrency", type=int, default=8, help="threads per worker")
     parser.add_argument("--poll", type=float, default=0.1, help="worker.poll_interval_s")
+    parser.add_argument("--pages", type=int, default=2, help="paging steps, 1 min apart")
     parser.add_argument("--modes", default="sustained,burst")
     parser.add_argument("--timeout", type=float, default=600.0, help="extra seconds to wait")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.processor() or '?'}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {_cpu_model()}")
     print(f"python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     print(
         f"parameters: {args.incidents} incidents, policy [notify_channel, wait 1 min, "
@@ -314,7 +359,7 @@ def main() -> None:
         f"threads, poll interval {args.poll:g} s"
     )
     rng = random.Random(1)
-    ok = all([run(mode, args, rng) for mode in args.modes.split(",")])
+    ok = all(run(mode, args, rng) for mode in args.modes.split(","))
     print("\nOK: every page arrived, none twice" if ok else "\nFAILED: see above")
     if not ok:
         raise SystemExit(1)

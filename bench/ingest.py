@@ -233,6 +233,8 @@ def measure(url: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(10)
+    if any(status != "202" for status in load["statuses"]):
+        print(f"server log, last lines:\n{log.read_text()[-3000:]}")
     return {**load, **_stored(url)}
 
 
@@ -293,14 +295,18 @@ def main() -> None:
         )
         print(json.dumps(result))
         return
-    print(f"machine: {os.cpu_count()} CPUs, {_cpu_model()}, {platform.machine()}")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} CPUs, {_cpu_model()}, {platform.machine()}; load {load}")
     print(f"python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     print(
         f"parameters: {args.seconds:g} s, concurrency {args.concurrency}, batch {args.batch}, "
         f"duplicate ratio {args.duplicate_ratio:g}"
     )
+    names = args.databases.split(",")
+    if not set(names) <= {"sqlite", "postgresql"}:
+        parser.error("--databases takes sqlite, postgresql or both, comma-separated")
     ok = True
-    for name in args.databases.split(","):
+    for name in names:
         with tempfile.TemporaryDirectory(prefix="pixelview-bench-") as tmp:
             if name == "sqlite":
                 result = measure(f"sqlite:///{Path(tmp) / 'bench.db'}", Path(tmp), args)
