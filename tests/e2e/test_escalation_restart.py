@@ -139,7 +139,7 @@ def test_next_page_goes_out_on_time_and_once_after_sigkill(
     engine.dispose()
 
     lateness = arrived - due.timestamp()
-    assert -0.5 < lateness < 3.0, f"second page {lateness:.2f}s from its due time"
+    assert -0.5 < lateness < 5.0, f"second page {lateness:.2f}s from its due time"
     keys = [r.headers["x-pixelview-delivery"] for r in receiver.requests]
     assert len(keys) == 2 and len(set(keys)) == 2
     assert [r.json()["event"] for r in receiver.requests] == ["trigger", "trigger"]
