@@ -7,6 +7,9 @@ webhooks fail the same way for the same reason.
 from __future__ import annotations
 
 import math
+from typing import Any
+
+import httpx2
 
 from core.errors import Forbidden, InvalidRequest, PixelViewError, Unavailable
 
@@ -65,3 +68,12 @@ def error_for_status(
     if 300 <= status < 500 and status != 408:
         return InvalidRequest(message)
     return Unavailable(message)
+
+
+def json_object(response: httpx2.Response) -> dict[str, Any]:
+    """The response body as a JSON object; `{}` when it is not one (providers' error pages)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import httpx2
 
-from connectors.notify.errors import error_for_status, failure
+from connectors.notify.errors import error_for_status, failure, json_object
 from connectors.notify.models import Message, PagerDutyTarget, Receipt
 from core.errors import InvalidRequest, Unavailable
 
@@ -75,7 +75,7 @@ class PagerDutyNotifier:
         except httpx2.TransportError as e:
             detail = f"cannot reach PagerDuty: {e!r}"
             raise Unavailable(failure(CHANNEL, target.label(), detail)) from e
-        body = _json(response)
+        body = json_object(response)
         if not response.is_success:
             raise error_for_status(
                 response.status_code,
@@ -120,14 +120,6 @@ class PagerDutyNotifier:
             event["client_url"] = message.url
             event["links"] = [{"href": message.url, "text": f"Incident #{message.incident_id}"}]
         return event
-
-
-def _json(response: httpx2.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _pd_error(body: dict[str, Any], text: str) -> str:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import httpx2
 
-from connectors.notify.errors import error_for_status, failure
+from connectors.notify.errors import error_for_status, failure, json_object
 from connectors.notify.models import Message, Receipt, SmsTarget
 from core.errors import Unavailable
 
@@ -54,7 +54,7 @@ class SmsNotifier:
             raise Unavailable(
                 failure(CHANNEL, target.label(), f"cannot reach Twilio: {e!r}")
             ) from e
-        body = _json(response)
+        body = json_object(response)
         if not response.is_success:
             raise error_for_status(
                 response.status_code,
@@ -69,14 +69,6 @@ class SmsNotifier:
             target=target.label(),
             provider_id=sid if isinstance(sid, str) else None,
         )
-
-
-def _json(response: httpx2.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _twilio_error(body: dict[str, Any], text: str) -> str:
