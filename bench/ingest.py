@@ -295,8 +295,7 @@ def main() -> None:
         )
         print(json.dumps(result))
         return
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"machine: {os.cpu_count()} CPUs, {_cpu_model()}, {platform.machine()}; load {load}")
+    print(f"machine: {os.cpu_count()} CPUs, {_cpu_model()}, {platform.machine()}")
     print(f"python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     print(
         f"parameters: {args.seconds:g} s, concurrency {args.concurrency}, batch {args.batch}, "
