@@ -131,12 +131,13 @@ class _Run:
             ):
                 assert row.open_fingerprint is not None
                 self._open[row.open_fingerprint] = row
-        self.incidents.prefetch(sorted({grouping_key(a, self.rule) for a in alerts}))
         new: dict[str, AlertIn] = {}
         for alert in alerts:
             if alert.status == AlertState.FIRING and alert.fingerprint not in self._open:
                 new.setdefault(alert.fingerprint, alert)
         self._insert_new(list(new.values()))
+        # Incidents are locked after alerts, always: the same order in every delivery, no deadlock.
+        self.incidents.prefetch(sorted({grouping_key(a, self.rule) for a in alerts}))
 
     def _insert_new(self, alerts: list[AlertIn]) -> None:
         rows = [
