@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable
-
-import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
+from api.middleware import RequestContext
 from api.routes import admin, health, incidents, ingest, paging
 from core.clock import Clock, SystemClock
 from core.crypto import SecretBox
 from core.db.engine import make_session_factory
 from core.metrics import Metrics
 from core.settings import Settings
-
-REQUEST_ID_HEADER = "X-Request-ID"
 
 
 def create_app(
@@ -53,16 +48,7 @@ def create_app(
     install_error_handlers(app)
     install_metrics(app, metrics, app.state.sessions)
 
-    @app.middleware("http")
-    async def _request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            response = await call_next(request)
-        response.headers[REQUEST_ID_HEADER] = request_id
-        return response
-
+    app.add_middleware(RequestContext, metrics=metrics)
     app.include_router(health.router)
     app.include_router(ingest.router)
     app.include_router(incidents.router)

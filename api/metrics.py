@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -41,32 +40,9 @@ class QueueDepthCollector(Collector):
         yield family
 
 
-def _route_template(request: Request) -> str:
-    # Label by template (/api/v1/incidents/{id}), never by raw path: bounded cardinality.
-    route = request.scope.get("route")
-    return str(getattr(route, "path", "unmatched"))
-
-
 def install_metrics(app: FastAPI, metrics: Metrics, sessions: SessionFactory) -> None:
-    """Count and time every request, and serve `/metrics`."""
+    """Serve `/metrics` (requests are counted and timed by `api.middleware.RequestContext`)."""
     metrics.registry.register(QueueDepthCollector(sessions))
-
-    @app.middleware("http")
-    async def _measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            route = _route_template(request)
-            metrics.http_requests.labels(request.method, route, str(status)).inc()
-            metrics.http_latency.labels(request.method, route).observe(
-                time.perf_counter() - started
-            )
 
     router = APIRouter(tags=["operations"])
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -93,55 +94,105 @@ def webhook_body(index: int, batch: int, rng: random.Random) -> bytes:
     return json.dumps(body).encode()
 
 
-async def generate(
-    url: str, *, seconds: float, concurrency: int, batch: int, duplicate_ratio: float
-) -> dict[str, Any]:
-    """Send for `seconds` from `concurrency` senders; return counts and latencies."""
-    rng = random.Random(1)
-    acknowledged: list[bytes] = []  # new bodies answered 202: the only ones resent
-    latencies: list[float] = []
-    statuses: Counter[str] = Counter()
-    counts = Counter[str]()
-    next_index = 0
-    limits = httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx2.AsyncClient(timeout=60, limits=limits) as client:
+class Load:
+    """The load generator's state: what was sent, acknowledged and how long it took."""
+
+    def __init__(self, client: httpx2.AsyncClient, url: str, batch: int, duplicates: float):
+        """Post to `url` through `client`, `batch` alerts a body, `duplicates` of them resent."""
+        self.client, self.url, self.batch, self.duplicates = client, url, batch, duplicates
+        self.rng = random.Random(1)
+        self.acknowledged: list[bytes] = []  # new bodies answered 202: the only ones resent
+        self.latencies: list[float] = []
+        self.statuses: Counter[str] = Counter()
+        self.counts: Counter[str] = Counter()
+        self.next_index = 0
+
+    async def send(self, due: float) -> None:
+        """Send one body (new, or a resend); its latency runs from `due`."""
+        resend = bool(self.acknowledged) and self.rng.random() < self.duplicates
+        if resend:
+            body = self.rng.choice(self.acknowledged)
+        else:
+            body = webhook_body(self.next_index, self.batch, self.rng)
+            self.next_index += 1
+        try:
+            answer = await self.client.post(self.url, content=body, headers=HEADERS)
+            status = str(answer.status_code)
+        except httpx2.HTTPError as e:
+            status = type(e).__name__
+        self.latencies.append(time.perf_counter() - due)
+        self.statuses[status] += 1
+        if status == "202":
+            self.counts["resent" if resend else "unique"] += self.batch
+            if not resend:
+                self.acknowledged.append(body)
+
+    async def closed_loop(self, deadline: float, senders: int) -> None:
+        """`senders` each send their next request as soon as the last is answered."""
 
         async def sender() -> None:
-            nonlocal next_index
             while time.perf_counter() < deadline:
-                resend = bool(acknowledged) and rng.random() < duplicate_ratio
-                if resend:
-                    body = rng.choice(acknowledged)
-                else:
-                    body, next_index = webhook_body(next_index, batch, rng), next_index + 1
-                started = time.perf_counter()
-                try:
-                    status = str(
-                        (await client.post(url, content=body, headers=HEADERS)).status_code
-                    )
-                except httpx2.HTTPError as e:
-                    status = type(e).__name__
-                latencies.append(time.perf_counter() - started)
-                statuses[status] += 1
-                if status == "202":
-                    counts["resent" if resend else "unique"] += batch
-                    if not resend:
-                        acknowledged.append(body)
+                await self.send(time.perf_counter())
 
+        await asyncio.gather(*(sender() for _ in range(senders)))
+
+    async def open_loop(self, begun: float, deadline: float, rate: float, limit: int) -> None:
+        """A request due every `batch / rate` s whatever the server does; `limit` in flight."""
+        slots = asyncio.Semaphore(limit)
+
+        async def held(due: float) -> None:
+            async with slots:
+                await self.send(due)
+
+        tasks = []
+        for n in itertools.count():
+            due = begun + n * self.batch / rate
+            if due >= deadline:
+                break
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            tasks.append(asyncio.create_task(held(due)))
+        await asyncio.gather(*tasks)
+
+
+async def generate(
+    url: str,
+    *,
+    seconds: float,
+    concurrency: int,
+    batch: int,
+    duplicate_ratio: float,
+    rate: float,
+) -> dict[str, Any]:
+    """Send for `seconds`; return counts and latencies.
+
+    With `rate` > 0 the load is open-loop: a request is due every
+    `batch / rate` seconds whatever the server does, at most `concurrency` in
+    flight, and latency runs from the moment a request was due (a request held
+    back because the server is slow counts its wait). With `rate` = 0,
+    `concurrency` senders each send their next request as soon as the last is
+    answered (closed loop: the server's capacity).
+    """
+    limits = httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx2.AsyncClient(timeout=60, limits=limits) as client:
+        load = Load(client, url, batch, duplicate_ratio)
         begun = time.perf_counter()
         deadline = begun + seconds
-        await asyncio.gather(*(sender() for _ in range(concurrency)))
+        if rate > 0:
+            await load.open_loop(begun, deadline, rate, concurrency)
+        else:
+            await load.closed_loop(deadline, concurrency)
         elapsed = time.perf_counter() - begun
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    cuts = statistics.quantiles(load.latencies, n=100, method="inclusive")
     return {
         "elapsed_s": elapsed,
-        "requests": len(latencies),
-        "statuses": dict(statuses),
-        "unique": counts["unique"],
-        "resent": counts["resent"],
+        "requests": len(load.latencies),
+        "statuses": dict(load.statuses),
+        "unique": load.counts["unique"],
+        "resent": load.counts["resent"],
         "p50_ms": cuts[49] * 1000,
         "p95_ms": cuts[94] * 1000,
         "p99_ms": cuts[98] * 1000,
+        "max_ms": max(load.latencies) * 1000,
     }
 
 
@@ -221,6 +272,7 @@ def measure(url: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]
             f"{base}/api/v1/integrations/{token}/alertmanager",
             *("--seconds", str(args.seconds), "--concurrency", str(args.concurrency)),
             *("--batch", str(args.batch), "--duplicate-ratio", str(args.duplicate_ratio)),
+            *("--rate", str(args.rate)),
         ]
         done = subprocess.run(generator, capture_output=True, text=True, check=False)
         if done.returncode != 0:
@@ -249,8 +301,8 @@ def report(name: str, r: dict[str, Any]) -> bool:
         ("requests/s", f"{r['requests'] / r['elapsed_s']:.0f}"),
         ("alerts/s (new + resent)", f"{alerts / r['elapsed_s']:.0f}"),
         (
-            "latency p50 / p95 / p99",
-            f"{r['p50_ms']:.1f} / {r['p95_ms']:.1f} / {r['p99_ms']:.1f} ms",
+            "latency p50 / p95 / p99 / max",
+            f"{r['p50_ms']:.1f} / {r['p95_ms']:.1f} / {r['p99_ms']:.1f} / {r['max_ms']:.0f} ms",
         ),
         ("unique fingerprints sent", str(r["unique"])),
         ("alert rows stored", f"{r['rows']} ({r['distinct']} distinct fingerprints)"),
@@ -260,7 +312,7 @@ def report(name: str, r: dict[str, Any]) -> bool:
     ]
     print(f"\n{name}")
     for label, value in rows:
-        print(f"  {label:<26} {value}")
+        print(f"  {label:<30} {value}")
     return bool(errors == 0 and lost == 0 and r["distinct"] == r["rows"] == r["unique"]) and bool(
         r["resent"] == r["duplicates"]
     )
@@ -285,11 +337,17 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--batch", type=int, default=10, help="alerts per webhook body")
     parser.add_argument("--duplicate-ratio", type=float, default=0.3)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=1000.0,
+        help="offered alerts/s, open loop (0: closed loop, as fast as the server answers)",
+    )
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--generate", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate:
-        options = {k: getattr(args, k) for k in ("seconds", "concurrency", "batch")}
+        options = {k: getattr(args, k) for k in ("seconds", "concurrency", "batch", "rate")}
         result = asyncio.run(
             generate(args.generate, duplicate_ratio=args.duplicate_ratio, **options)
         )
@@ -298,7 +356,9 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} CPUs, {_cpu_model()}, {platform.machine()}")
     print(f"python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     print(
-        f"parameters: {args.seconds:g} s, concurrency {args.concurrency}, batch {args.batch}, "
+        f"parameters: {args.seconds:g} s, "
+        + (f"offered {args.rate:g} alerts/s (open loop), " if args.rate else "closed loop, ")
+        + f"concurrency {args.concurrency}, batch {args.batch}, "
         f"duplicate ratio {args.duplicate_ratio:g}"
     )
     names = args.databases.split(",")

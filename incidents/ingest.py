@@ -22,11 +22,11 @@ from sqlalchemy import bindparam, select, update
 from sqlmodel import Session, SQLModel, col
 
 from core.clock import Clock
-from core.db.bulk import insert_skipping_conflicts
+from core.db.bulk import insert_skipping_conflicts_keyed
 from core.db.engine import SessionFactory
 from core.errors import NotFound
 from incidents.alerts.schema import AlertIn, AlertState
-from incidents.audit import integration_actor, timeline
+from incidents.audit import TimelineBatch, integration_actor
 from incidents.dedup import content_hash
 from incidents.escalation import service as escalation
 from incidents.grouping import GroupingRule, grouping_key
@@ -82,16 +82,22 @@ class IngestService:
 
     def ingest(self, integration_id: uuid.UUID, alerts: list[AlertIn]) -> IngestResult:
         """Store a delivery's alerts in one transaction and return what happened to each."""
-        now = self._clock.now()
         with self._sessions() as session:
             integration = session.get(Integration, integration_id)
             if integration is None:
                 raise NotFound(f"integration {integration_id} does not exist")
-            run = _Run(session, integration, now)
-            run.prepare(alerts)
-            result = IngestResult([run.one(alert) for alert in alerts])
-            run.finish()
+            result = self.ingest_in(session, integration, alerts)
             session.commit()
+        return result
+
+    def ingest_in(
+        self, session: Session, integration: Integration, alerts: list[AlertIn]
+    ) -> IngestResult:
+        """Apply a delivery inside the caller's transaction (the caller commits)."""
+        run = _Run(session, integration, self._clock.now())
+        run.prepare(alerts)
+        result = IngestResult([run.one(alert) for alert in alerts])
+        run.finish()
         return result
 
 
@@ -104,11 +110,16 @@ class _Run:
         self.now = now
         self.actor = integration_actor(integration.id)
         self.rule = GroupingRule.model_validate(integration.grouping or {})
-        self.incidents = IncidentSide(session, integration, now, self.actor)
+        self.entries = TimelineBatch(session, now=now, actor=self.actor)
+        self.incidents = IncidentSide(session, integration, now, self.actor, self.entries)
         self._open: dict[str, Alert] = {}
         """Open alerts of this delivery's fingerprints, locked, by fingerprint."""
-        self._fresh: set[str] = set()
-        """Fingerprints whose alert rows this delivery inserted and has not routed yet."""
+        self._fresh: dict[str, int] = {}
+        """Alerts this delivery inserted and has not routed yet: id by fingerprint."""
+        self._unloaded: dict[str, int] = {}
+        """Alerts this delivery inserted and routed, not loaded as ORM rows: id by fingerprint."""
+        self._links: dict[int, dict[str, Any]] = {}
+        """Incident and silence of inserted alerts, written in one statement: by alert id."""
         self._duplicates: Counter[int] = Counter()
         self._digests: dict[int, str] = {}
 
@@ -153,10 +164,9 @@ class _Run:
             for a in alerts
         ]
         for chunk in _chunks(rows):
-            for row in insert_skipping_conflicts(self.session, Alert, chunk):
-                assert row.open_fingerprint is not None
-                self._open[row.open_fingerprint] = row
-                self._fresh.add(row.open_fingerprint)
+            self._fresh.update(
+                insert_skipping_conflicts_keyed(self.session, Alert, chunk, "open_fingerprint")
+            )
         lost = [a.fingerprint for a in alerts if a.fingerprint not in self._fresh]
         if lost:  # a concurrent delivery inserted them first: they are known alerts now
             for row in self.session.scalars(
@@ -172,7 +182,9 @@ class _Run:
                 self._open[row.open_fingerprint] = row
 
     def finish(self) -> None:
-        """Write the duplicate counts, in SQL so that concurrent duplicates each add one."""
+        """Write the batched changes; duplicate counts in SQL, so concurrent ones each add one."""
+        self._write_links()
+        self.entries.write()
         if self._duplicates:
             table: Any = SQLModel.metadata.tables["alerts"]  # Core: executemany with its own WHERE
             self.session.execute(
@@ -190,13 +202,17 @@ class _Run:
     # ------------------------------------------------------------------ firing
 
     def _firing(self, alert: AlertIn) -> IngestedAlert:
-        row = self._open.get(alert.fingerprint)
-        if row is None:  # resolved and firing again within this delivery
-            self._insert_new([alert])
-            row = self._open[alert.fingerprint]
-        if alert.fingerprint in self._fresh:
-            self._fresh.discard(alert.fingerprint)
-            return self._route_new(row, alert)
+        fingerprint = alert.fingerprint
+        if self._open_alert(fingerprint) is None and fingerprint not in self._fresh:
+            self._insert_new([alert])  # resolved and firing again within this delivery
+        alert_id = self._fresh.pop(fingerprint, None)
+        if alert_id is not None:
+            result, link = self._route_new(alert_id, alert)
+            self._links[alert_id] = link
+            self._unloaded[fingerprint] = alert_id
+            return result
+        row = self._open_alert(fingerprint)
+        assert row is not None
         return self._known_firing(row, alert)
 
     def _known_firing(self, row: Alert, alert: AlertIn) -> IngestedAlert:
@@ -209,21 +225,21 @@ class _Run:
                 setattr(row, name, value)
             outcome = Outcome.UPDATED
             if row.incident_id is not None:
-                timeline(
-                    self.session,
-                    incident_id=row.incident_id,
-                    now=self.now,
-                    actor=self.actor,
-                    kind=TimelineKind.ALERT_UPDATED,
-                    summary=f"alert updated: {alert.summary}",
-                    data={"alert_id": row.id, "severity": alert.severity.value},
+                self.entries.add(
+                    row.incident_id,
+                    TimelineKind.ALERT_UPDATED,
+                    f"alert updated: {alert.summary}",
+                    {"alert_id": row.id, "severity": alert.severity.value},
                 )
         if (
             row.incident_id is None
             and row.silenced_by is not None
             and self.incidents.silence_for(alert) is None
-        ):
-            return self._route_new(row, alert)  # its silence ended: it pages now
+        ):  # its silence ended: it pages now
+            result, link = self._route_new(_id(row), alert)
+            for name, value in link.items():
+                setattr(row, name, value)
+            return result
         if alert.acknowledge or outcome == Outcome.UPDATED:  # a duplicate needs no incident
             incident = self.incidents.incident(row.incident_id)
             if incident is not None and alert.acknowledge:
@@ -232,35 +248,32 @@ class _Run:
                 self.incidents.raise_severity(incident, alert.severity)
         return IngestedAlert(_id(row), alert.fingerprint, outcome, row.incident_id)
 
-    def _route_new(self, row: Alert, alert: AlertIn) -> IngestedAlert:
+    def _route_new(self, alert_id: int, alert: AlertIn) -> tuple[IngestedAlert, dict[str, Any]]:
+        """Silence the alert or attach it to its incident; returns the alert's link columns."""
         silence = self.incidents.silence_for(alert)
         if silence is not None:
-            row.silenced_by = silence.id
-            return IngestedAlert(_id(row), alert.fingerprint, Outcome.SILENCED, None)
-        row.silenced_by = None
-        incident, opened = self.incidents.attach(row, alert)
-        row.incident_id = incident.id
+            silenced = IngestedAlert(alert_id, alert.fingerprint, Outcome.SILENCED, None)
+            return silenced, {"silenced_by": silence.id, "incident_id": None}
+        incident, opened = self.incidents.attach(grouping_key(alert, self.rule), alert)
         incident.alert_count += 1
         incident.open_alert_count += 1
         incident.last_alert_at = self.now
         incident.updated_at = self.now
         self.incidents.raise_severity(incident, alert.severity)
-        timeline(
-            self.session,
-            incident_id=_id(incident),
-            now=self.now,
-            actor=self.actor,
-            kind=TimelineKind.ALERT_ADDED,
-            summary=f"alert added: {alert.summary}",
-            data={
-                "alert_id": row.id,
+        self.entries.add(
+            _id(incident),
+            TimelineKind.ALERT_ADDED,
+            f"alert added: {alert.summary}",
+            {
+                "alert_id": alert_id,
                 "fingerprint": alert.fingerprint,
                 "severity": alert.severity.value,
             },
         )
         if alert.acknowledge:
             self.incidents.source_acknowledge(incident)
-        return IngestedAlert(_id(row), alert.fingerprint, Outcome.CREATED, incident.id, opened)
+        result = IngestedAlert(alert_id, alert.fingerprint, Outcome.CREATED, incident.id, opened)
+        return result, {"silenced_by": None, "incident_id": incident.id}
 
     # ---------------------------------------------------------------- resolved
 
@@ -268,6 +281,8 @@ class _Run:
         row = self._open_alert(alert.fingerprint)
         if row is not None:
             return self._close(row, alert)
+        if alert.fingerprint in self._fresh:  # it fires later in this delivery: a new alert then
+            return self._unknown_resolved(alert)
         last = self.session.scalars(
             select(Alert)
             .where(
@@ -287,6 +302,9 @@ class _Run:
                 )
             self._count_duplicate(last)
             return IngestedAlert(_id(last), alert.fingerprint, Outcome.DUPLICATE, last.incident_id)
+        return self._unknown_resolved(alert)
+
+    def _unknown_resolved(self, alert: AlertIn) -> IngestedAlert:
         row = Alert(**self._columns(alert), first_seen=self.now, resolved_at=self.now)
         self.session.add(row)
         self.session.flush()
@@ -296,23 +314,22 @@ class _Run:
         for name, value in self._columns(alert).items():
             setattr(row, name, value)
         row.open_fingerprint = None
+        del self._open[alert.fingerprint]  # firing again later in this delivery: a new alert
         row.resolved_at = self.now
         row.ends_at = alert.ends_at or self.now
         incident = self.incidents.incident(row.incident_id)
         if incident is not None:
             incident.open_alert_count = max(0, incident.open_alert_count - 1)
             incident.updated_at = self.now
-            timeline(
-                self.session,
-                incident_id=_id(incident),
-                now=self.now,
-                actor=self.actor,
-                kind=TimelineKind.ALERT_RESOLVED,
-                summary=f"alert resolved: {alert.summary}",
-                data={"alert_id": row.id},
+            self.entries.add(
+                _id(incident),
+                TimelineKind.ALERT_RESOLVED,
+                f"alert resolved: {alert.summary}",
+                {"alert_id": row.id},
             )
             status = IncidentStatus(incident.status)
             if self.integration.auto_resolve and incident.open_alert_count == 0 and is_open(status):
+                self.entries.write()
                 apply_transition(
                     self.session,
                     incident,
@@ -349,7 +366,33 @@ class _Run:
         }
 
     def _open_alert(self, fingerprint: str) -> Alert | None:
-        return self._open.get(fingerprint)
+        """The open alert of a fingerprint as a locked ORM row (loading one this delivery added)."""
+        row = self._open.get(fingerprint)
+        if row is None and fingerprint in self._unloaded:
+            self._write_links()
+            row = self.session.get(Alert, self._unloaded.pop(fingerprint))
+            assert row is not None, "this transaction inserted it"
+            self._open[fingerprint] = row
+        return row
+
+    def _write_links(self) -> None:
+        """Set the incident and silence of the alerts this delivery inserted, in one statement."""
+        if self._links:
+            table: Any = SQLModel.metadata.tables["alerts"]
+            self.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("alert_id"))
+                .values(incident_id=bindparam("incident"), silenced_by=bindparam("silence")),
+                [
+                    {
+                        "alert_id": alert_id,
+                        "incident": link["incident_id"],
+                        "silence": link["silenced_by"],
+                    }
+                    for alert_id, link in self._links.items()
+                ],
+            )
+            self._links = {}
 
     def _digest(self, alert: AlertIn) -> str:
         digest = self._digests.get(id(alert))

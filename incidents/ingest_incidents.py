@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from incidents.alerts.schema import AlertIn, Severity
-from incidents.audit import timeline
+from incidents.audit import TimelineBatch
 from incidents.escalation import service as escalation
 from incidents.escalation.policies import list_rules
 from incidents.lifecycle import Action
@@ -31,10 +31,20 @@ class IncidentSide:
     """Open incidents of one delivery's grouping keys, and what opening one entails."""
 
     def __init__(
-        self, session: Session, integration: Integration, now: datetime, actor: str
+        self,
+        session: Session,
+        integration: Integration,
+        now: datetime,
+        actor: str,
+        entries: TimelineBatch,
     ) -> None:
-        """Work inside `session`'s transaction, for `integration`, at `now`, as `actor`."""
+        """Work inside `session`'s transaction, for `integration`, at `now`, as `actor`.
+
+        Timeline entries go to `entries`, which is written before anything
+        else (transitions, escalation) adds its own.
+        """
         self.session, self.integration, self.now, self.actor = session, integration, now, actor
+        self.entries = entries
         self._incidents: dict[str, Incident] = {}
         self._silences: list[Silence] | None = None
         self._rules: list[RoutingRule] | None = None
@@ -54,9 +64,8 @@ class IncidentSide:
                 assert incident.open_group_key is not None
                 self._incidents[incident.open_group_key] = incident
 
-    def attach(self, row: Alert, alert: AlertIn) -> tuple[Incident, bool]:
-        """The open incident of the alert's group: existing, reopened, or new."""
-        key = row.group_key
+    def attach(self, key: str, alert: AlertIn) -> tuple[Incident, bool]:
+        """The open incident of grouping key `key`: existing, reopened, or new."""
         for _ in range(3):
             incident = self.open_incident(key)
             if incident is not None:
@@ -80,18 +89,16 @@ class IncidentSide:
                 last_alert_at=self.now,
             )
             if _insert(self.session, incident):
-                timeline(
-                    self.session,
-                    incident_id=_id(incident),
-                    now=self.now,
-                    actor=self.actor,
-                    kind=TimelineKind.OPENED,
-                    summary=f"incident opened: {alert.summary}",
-                    data={"group_key": key},
+                self.entries.add(
+                    _id(incident),
+                    TimelineKind.OPENED,
+                    f"incident opened: {alert.summary}",
+                    {"group_key": key},
                 )
                 self._incidents[key] = incident
                 if self._rules is None:
                     self._rules = list_rules(self.session)
+                self.entries.write()
                 escalation.begin(self.session, incident, self.now, rules=self._rules)
                 return incident, True
         raise RuntimeError(f"could not attach an alert to group {key!r} after 3 attempts")
@@ -114,6 +121,7 @@ class IncidentSide:
         ).first()
         if recent is None:
             return None
+        self.entries.write()
         try:
             with self.session.begin_nested():
                 apply_transition(
@@ -158,14 +166,11 @@ class IncidentSide:
     def raise_severity(self, incident: Incident, severity: Severity) -> None:
         """Raise the incident's severity to the alert's, unless a person set it."""
         if not incident.severity_pinned and severity.rank < Severity(incident.severity).rank:
-            timeline(
-                self.session,
-                incident_id=_id(incident),
-                now=self.now,
-                actor=self.actor,
-                kind=TimelineKind.FIELD_CHANGED,
-                summary=f"severity raised to {severity.value}",
-                data={"field": "severity", "from": incident.severity, "to": severity.value},
+            self.entries.add(
+                _id(incident),
+                TimelineKind.FIELD_CHANGED,
+                f"severity raised to {severity.value}",
+                {"field": "severity", "from": incident.severity, "to": severity.value},
             )
             incident.severity = severity.value
 
@@ -174,6 +179,7 @@ class IncidentSide:
         status = IncidentStatus(incident.status)
         if status != IncidentStatus.TRIGGERED:
             return
+        self.entries.write()
         apply_transition(
             self.session,
             incident,

@@ -83,17 +83,17 @@ def generic_alert_schema() -> dict[str, Any]:
 
 
 def _deliver(request: Request, token: str, source: Source, body: bytes) -> JSONResponse:
+    """Authenticate, parse and ingest in one transaction; 202 only once it has committed."""
     state = request.app.state
     sessions: SessionFactory = state.sessions
     clock: Clock = state.clock
     metrics: Metrics = state.metrics
+    content_type = request.headers.get("content-type", "")
     with sessions() as session:
         integration = authenticate(session, token)
-        session.expunge(integration)
-    try:
-        alerts = _parse(integration, source, body, request.headers.get("content-type", ""))
-    except Refused as refused:
-        with sessions() as session:
+        try:
+            alerts = _parse(integration, source, body, content_type)
+        except Refused as refused:
             record_rejection(
                 session,
                 integration_id=integration.id,
@@ -101,13 +101,14 @@ def _deliver(request: Request, token: str, source: Source, body: bytes) -> JSONR
                 source=source.value,
                 status_code=refused.status,
                 reason=refused.reason,
-                content_type=request.headers.get("content-type", ""),
+                content_type=content_type,
                 body=body,
             )
             session.commit()
-        metrics.alert_rejections.labels(source=source.value).inc()
-        return JSONResponse(refused.body, status_code=refused.status)
-    result = IngestService(sessions, clock).ingest(integration.id, alerts)
+            metrics.alert_rejections.labels(source=source.value).inc()
+            return JSONResponse(refused.body, status_code=refused.status)
+        result = IngestService(sessions, clock).ingest_in(session, integration, alerts)
+        session.commit()
     for item in result.alerts:
         metrics.alerts_ingested.labels(source=source.value, outcome=item.outcome.value).inc()
     if source == Source.PAGERDUTY:

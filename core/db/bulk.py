@@ -27,3 +27,19 @@ def insert_skipping_conflicts(
     # cached; SQLAlchemy's "insertmanyvalues" still sends it as one batch with RETURNING.
     statement = insert(model).on_conflict_do_nothing().returning(model)
     return list(session.scalars(statement, list(rows)))
+
+
+def insert_skipping_conflicts_keyed(
+    session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], key: str
+) -> dict[Any, int]:
+    """Insert rows in one statement, skipping unique-constraint conflicts; no ORM objects.
+
+    Returns `{row[key]: id}` for the rows inserted, the cheap form of
+    `insert_skipping_conflicts` for hot paths that only need the new ids.
+    """
+    if not rows:
+        return {}
+    table: Any = model.metadata.tables[str(model.__tablename__)]
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table).on_conflict_do_nothing().returning(table.c.id, table.c[key])
+    return {row[1]: row[0] for row in session.execute(statement, list(rows))}

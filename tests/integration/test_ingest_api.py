@@ -79,6 +79,34 @@ def test_alertmanager_firing_duplicate_then_resolved(api: Api) -> None:
     assert counts(api) == (1, 1)
 
 
+def test_one_delivery_carrying_one_fingerprint_several_times(api: Api) -> None:
+    """Each occurrence is applied in order, as if it had come in its own delivery."""
+    _, path = api.integration("alertmanager")
+    a, b = am_alert("Twice", instance="a"), am_alert("Twice", instance="b")
+    b_resolved = am_alert("Twice", "resolved", instance="b")
+
+    first = api.post(path, am_group(a, a, b_resolved, b)).json()["alerts"]
+    assert [x["outcome"] for x in first] == ["created", "duplicate", "unknown_resolved", "created"]
+    a_id, b_id = first[0]["alert_id"], first[3]["alert_id"]
+    incident_id = first[0]["incident_id"]
+    assert first[1]["alert_id"] == a_id and first[3]["incident_id"] == incident_id
+
+    a_resolved = am_alert("Twice", "resolved", instance="a")
+    second = api.post(path, am_group(a_resolved, a, b_resolved)).json()["alerts"]
+    assert [x["outcome"] for x in second] == ["resolved", "created", "resolved"]
+    assert second[0]["alert_id"] == a_id and second[2]["alert_id"] == b_id
+    assert second[1]["alert_id"] not in (a_id, b_id)
+    assert second[1]["incident_id"] == incident_id  # one alert still open: the incident stays
+
+    rows = {r["id"]: r for r in api.list("/api/v1/alerts?limit=100")["items"]}
+    assert len(rows) == 4  # a, b's unknown resolve, b, a again
+    assert rows[a_id]["duplicates"] == 1 and rows[a_id]["status"] == "resolved"
+    assert rows[second[1]["alert_id"]]["status"] == "firing"
+    incident = api.list(f"/api/v1/incidents/{incident_id}")
+    assert incident["status"] == "triggered"
+    assert (incident["alert_count"], incident["open_alert_count"]) == (3, 1)
+
+
 def test_mixed_group_and_truncated_alerts(api: Api) -> None:
     _, path = api.integration("alertmanager")
     response = api.post(path, fixture_json("alertmanager_mixed_group.json"))
