@@ -1,0 +1,1 @@
+"""The lab Kubernetes cluster: its API objects and the selectors that query them."""
