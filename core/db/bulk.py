@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel
@@ -27,3 +28,14 @@ def insert_skipping_conflicts(
     # cached; SQLAlchemy's "insertmanyvalues" still sends it as one batch with RETURNING.
     statement = insert(model).on_conflict_do_nothing().returning(model)
     return list(session.scalars(statement, list(rows)))
+
+
+def column_values(instance: SQLModel) -> dict[str, Any]:
+    """The column values of a model instance, as `insert_skipping_conflicts` takes them.
+
+    A primary key still None (one the database assigns) is left out.
+    """
+    mapper = sa_inspect(type(instance))
+    primary = {column.key for column in mapper.primary_key}
+    values = {attr.key: getattr(instance, attr.key) for attr in mapper.column_attrs}
+    return {k: v for k, v in values.items() if not (k in primary and v is None)}
