@@ -62,6 +62,9 @@ class Recorder:
         self.sent.append((target.kind, target.label(), message))
         return Receipt(channel=target.kind, target=target.label(), provider_id=f"p{len(self.sent)}")
 
+    def close(self) -> None:
+        pass
+
 
 @dataclass
 class World:
