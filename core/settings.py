@@ -81,6 +81,8 @@ class WorkerSettings(Section):
     """First retry delay; doubles per attempt, with jitter."""
     backoff_max_s: float = Field(600.0, gt=0)
     """Upper bound of a retry delay."""
+    escalation_batch: int = Field(10, ge=1, le=1000)
+    """Due escalation steps one tick runs and commits together (their pages wait for the commit)."""
 
 
 class NotifySettings(Section):

@@ -169,7 +169,12 @@ class Container:
         queue = JobQueue(self.sessions, self.clock, policy)
         if not self.handlers.kinds():
             self.register_handlers()
-        escalator = Escalator(self.sessions, self.clock, rate_limit=self.rate_limit())
+        escalator = Escalator(
+            self.sessions,
+            self.clock,
+            rate_limit=self.rate_limit(),
+            batch=self.settings.worker.escalation_batch,
+        )
         return Worker(
             queue,
             self.handlers,
