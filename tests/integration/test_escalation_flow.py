@@ -217,7 +217,7 @@ def world(engine: Engine) -> World:
     )
     registry = HandlerRegistry()
     sender = DeliverySender(sessions, clock, notifiers, SecretBox("k" * 40), "http://pv.example")
-    registry.register(DELIVER_JOB, sender.handle)
+    registry.register_batch(DELIVER_JOB, sender.run, size=20)
     worker = Worker(JobQueue(sessions, clock), registry, name="w")
     escalator = Escalator(sessions, clock, rate_limit=RateLimit(count=5, window_s=60))
     return World(sessions, clock, recorder, escalator, worker, integration.id, users, policy.id)
