@@ -7,13 +7,18 @@ rule for everything and `--incidents` critical incidents, their escalations park
 `--spread` s (`sustained`) or all at once (`burst`); the receiver records when each
 `X-PixelView-Delivery` arrives. Due time: the one set here for step 1; for step 3, the step-1
 tick's `now` (the step-1 delivery's `created_at`) + 1 min. Lateness = arrival - due = decision
-(`created_at` - due) + send (arrival - `created_at`: the tick's commit, the job's claim, the
-post). Duplicates: a delivery received twice, two deliveries for one (incident, step), one
-recorded as sent twice, an escalation timeline entry twice or unexpected. Exits 1 on a
-duplicate or a missing page.
+(`created_at` - due) + send (arrival - `created_at`: the commit of the tick's batch of steps,
+the claim of a batch of `notification.deliver` jobs, the post). Duplicates: a delivery received
+twice, two deliveries for one (incident, step), one recorded as sent twice, an escalation
+timeline entry twice or unexpected. Exits 1 on a duplicate or a missing page.
+
+`--escalation-batch`, `--delivery-batch` and `--send-concurrency` set the workers'
+`worker.escalation_batch`, `worker.delivery_batch` and `notify.send_concurrency`; left out,
+the workers use their defaults (10, 20 and 8).
 
     .venv/bin/python -m bench.escalation [--incidents 10000] [--spread 60] [--workers 2]
         [--concurrency 8] [--poll 0.1] [--pages 2] [--modes sustained,burst]
+        [--escalation-batch N] [--delivery-batch N] [--send-concurrency N]
 """
 
 from __future__ import annotations
@@ -163,6 +168,12 @@ def start_workers(url: str, args: argparse.Namespace, log: Path) -> list[subproc
         "PIXELVIEW_LOGGING__LEVEL": "WARNING",
         "PIXELVIEW_SECURITY__SECRET_KEY": SECRET_KEY,
     }
+    tuning = {
+        "PIXELVIEW_WORKER__ESCALATION_BATCH": args.escalation_batch,
+        "PIXELVIEW_WORKER__DELIVERY_BATCH": args.delivery_batch,
+        "PIXELVIEW_NOTIFY__SEND_CONCURRENCY": args.send_concurrency,
+    }
+    env |= {name: str(value) for name, value in tuning.items() if value is not None}
     command = [sys.executable, "-m", "pixelview", "worker", "--concurrency", str(args.concurrency)]
     with log.open("ab") as out:
         workers = [
@@ -344,6 +355,9 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2, help="paging steps, 1 min apart")
     parser.add_argument("--modes", default="sustained,burst")
     parser.add_argument("--timeout", type=float, default=600.0, help="extra seconds to wait")
+    parser.add_argument("--escalation-batch", type=int, help="worker.escalation_batch")
+    parser.add_argument("--delivery-batch", type=int, help="worker.delivery_batch")
+    parser.add_argument("--send-concurrency", type=int, help="notify.send_concurrency")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {_cpu_model()}")
     print(f"python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
@@ -352,6 +366,16 @@ def main() -> None:
         f"apart to a loopback webhook, {args.workers} workers x {args.concurrency} threads, "
         f"poll interval {args.poll:g} s"
     )
+    tuned = [
+        f"{name} {value}"
+        for name, value in (
+            ("escalation batch", args.escalation_batch),
+            ("delivery batch", args.delivery_batch),
+            ("send concurrency", args.send_concurrency),
+        )
+        if value is not None
+    ]
+    print("tuning: " + (", ".join(tuned) if tuned else "the workers' defaults"))
     rng = random.Random(1)
     results = [run(mode, args, rng) for mode in args.modes.split(",")]
     ok = all(results)

@@ -81,6 +81,10 @@ class WorkerSettings(Section):
     """First retry delay; doubles per attempt, with jitter."""
     backoff_max_s: float = Field(600.0, gt=0)
     """Upper bound of a retry delay."""
+    escalation_batch: int = Field(10, ge=1, le=1000)
+    """Due escalation steps one tick runs and commits together (their pages wait for the commit)."""
+    delivery_batch: int = Field(20, ge=1, le=1000)
+    """`notification.deliver` jobs claimed, sent and recorded together."""
 
 
 class NotifySettings(Section):
@@ -110,6 +114,8 @@ class NotifySettings(Section):
     """PagerDuty Events API v2 for channels of kind pagerduty (always enabled)."""
     timeout_s: float = Field(10.0, gt=0, le=120)
     """Timeout of one send, every channel."""
+    send_concurrency: int = Field(8, ge=1, le=64)
+    """Sends in flight at once per process (a delivery batch's sends go out in parallel)."""
 
 
 class LoggingSettings(Section):

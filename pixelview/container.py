@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -41,6 +42,7 @@ class Container:
     clock: Clock
     metrics: Metrics
     handlers: HandlerRegistry = field(default_factory=HandlerRegistry)
+    _on_close: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
@@ -138,15 +140,19 @@ class Container:
         )
 
     def register_handlers(self, notifiers: Notifiers | None = None) -> None:
-        """Register every job handler PixelView has."""
+        """Register every job handler PixelView has; `close` releases what they hold."""
         sender = DeliverySender(
             self.sessions,
             self.clock,
             notifiers or self.notifiers(),
             self.secret_box(),
             self.settings.notify.public_url,
+            send_concurrency=self.settings.notify.send_concurrency,
         )
-        self.handlers.register(DELIVER_JOB, sender.handle)
+        self.handlers.register_batch(
+            DELIVER_JOB, sender.run, size=self.settings.worker.delivery_batch
+        )
+        self._on_close.append(sender.close)
 
     def worker(self, *, concurrency: int | None = None) -> Worker:
         """A worker over this container's queue and handlers.
@@ -169,7 +175,12 @@ class Container:
         queue = JobQueue(self.sessions, self.clock, policy)
         if not self.handlers.kinds():
             self.register_handlers()
-        escalator = Escalator(self.sessions, self.clock, rate_limit=self.rate_limit())
+        escalator = Escalator(
+            self.sessions,
+            self.clock,
+            rate_limit=self.rate_limit(),
+            batch=self.settings.worker.escalation_batch,
+        )
         return Worker(
             queue,
             self.handlers,
@@ -180,5 +191,14 @@ class Container:
         )
 
     def close(self) -> None:
-        """Release every connection."""
+        """Release every connection: the notifiers' (after sends in flight), then the database's.
+
+        Call it after the worker has stopped.
+        """
+        while self._on_close:
+            release = self._on_close.pop()
+            try:
+                release()
+            except Exception:  # closing the rest matters more than this one's error
+                log.exception("container.close_failed", what=getattr(release, "__qualname__", "?"))
         self.engine.dispose()

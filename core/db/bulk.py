@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel
@@ -43,3 +44,14 @@ def insert_skipping_conflicts_keyed(
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(table).on_conflict_do_nothing().returning(table.c.id, table.c[key])
     return {row[1]: row[0] for row in session.execute(statement, list(rows))}
+
+
+def column_values(instance: SQLModel) -> dict[str, Any]:
+    """The column values of a model instance, as `insert_skipping_conflicts` takes them.
+
+    A primary key still None (one the database assigns) is left out.
+    """
+    mapper = sa_inspect(type(instance))
+    primary = {column.key for column in mapper.primary_key}
+    values = {attr.key: getattr(instance, attr.key) for attr in mapper.column_attrs}
+    return {k: v for k, v in values.items() if not (k in primary and v is None)}

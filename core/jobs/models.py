@@ -68,3 +68,22 @@ class ClaimedJob:
     attempt: int
     """1 on the first run, 2 on the first retry, and so on."""
     max_attempts: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobOutcome:
+    """How one claimed job ended; it succeeded when `error` is None."""
+
+    job: ClaimedJob
+    error: str | None = None
+    retryable: bool = True
+    """With an error: retry with backoff while attempts remain, or (False) fail at once."""
+
+    @property
+    def label(self) -> str:
+        """`succeeded`, `retried` or `failed`: the outcome as the job metrics count it."""
+        if self.error is None:
+            return "succeeded"
+        if self.retryable and self.job.attempt < self.job.max_attempts:
+            return "retried"
+        return "failed"

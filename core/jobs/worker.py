@@ -4,7 +4,9 @@ Later layers register handlers at the composition root (triage, deliveries,
 escalation ticks, forecasts). A handler gets the claimed job; it may be a plain
 function or a coroutine function. Raising `PermanentJobError` records a failure
 without retrying; any other exception is retried with backoff until the job's
-attempts run out.
+attempts run out. A kind may instead have a batch handler (`core/jobs/batch.py`),
+which claims and finishes many of its jobs at once; on every turn each thread
+gives each batch handler one batch, then claims one job of the other kinds.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, cast
 
 from core.errors import PixelViewError
+from core.jobs.batch import BatchHandler, JobBatch
 from core.jobs.models import ClaimedJob
 from core.jobs.queue import JobQueue
 from core.logs import get_logger
@@ -36,25 +39,40 @@ class PermanentJobError(PixelViewError):
 
 
 class HandlerRegistry:
-    """Maps a job kind to the function that runs it."""
+    """Maps a job kind to the function that runs it, one job or one batch at a time."""
 
     def __init__(self) -> None:
         """Start empty."""
         self._handlers: dict[str, Handler] = {}
+        self._batches: dict[str, tuple[BatchHandler, int]] = {}
 
     def register(self, kind: str, handler: Handler) -> None:
         """Register `handler` for `kind`; registering a kind twice is a bug."""
-        if kind in self._handlers:
-            raise ValueError(f"a handler for job kind {kind!r} is already registered")
+        self._check_new(kind)
         self._handlers[kind] = handler
 
+    def register_batch(self, kind: str, handler: BatchHandler, *, size: int) -> None:
+        """Register a batch handler for `kind`, given up to `size` jobs per batch."""
+        if size < 1:
+            raise ValueError("a batch holds at least one job")
+        self._check_new(kind)
+        self._batches[kind] = (handler, size)
+
+    def _check_new(self, kind: str) -> None:
+        if kind in self._handlers or kind in self._batches:
+            raise ValueError(f"a handler for job kind {kind!r} is already registered")
+
     def get(self, kind: str) -> Handler | None:
-        """The handler for `kind`, or None."""
+        """The single-job handler for `kind`, or None."""
         return self._handlers.get(kind)
+
+    def batches(self) -> list[tuple[str, BatchHandler, int]]:
+        """`(kind, handler, size)` of every batch handler, by kind."""
+        return [(kind, *self._batches[kind]) for kind in sorted(self._batches)]
 
     def kinds(self) -> list[str]:
         """Registered kinds, sorted."""
-        return sorted(self._handlers)
+        return sorted([*self._handlers, *self._batches])
 
 
 class Worker:
@@ -87,12 +105,51 @@ class Worker:
         self._threads: list[threading.Thread] = []
 
     def run_once(self, slot: int = 0) -> int:
-        """Claim at most one due job and run it; return how many ran (0 or 1)."""
+        """Give each batch handler one batch, then run at most one other due job.
+
+        Returns how many jobs ran.
+        """
         worker_id = f"{self.name}:{slot}"
-        jobs = self._queue.claim(worker_id, limit=1)
+        ran = 0
+        for kind, handler, size in self._registry.batches():
+            ran += self._run_batch(JobBatch(self._queue, worker_id, kind=kind, limit=size), handler)
+        batch_kinds = [kind for kind, _, _ in self._registry.batches()]
+        jobs = self._queue.claim(worker_id, limit=1, exclude=batch_kinds)
         for job in jobs:
             self._run(job, worker_id)
-        return len(jobs)
+        return ran + len(jobs)
+
+    def _run_batch(self, batch: JobBatch, handler: BatchHandler) -> int:
+        started = time.perf_counter()
+        try:
+            handler(batch)
+        except Exception as e:  # a handler's bug must not kill the worker
+            error = f"{type(e).__name__}: {e}"
+            log.warning(
+                "job.batch_failed",
+                kind=batch.kind,
+                jobs=len(batch.claimed),
+                error=error,
+                exc_info=True,
+            )
+            # Settled outcomes may not have committed: fail every job still running
+            # under this worker (a job whose outcome did commit is no longer matched).
+            for job in batch.claimed:
+                if self._queue.fail(job, batch.worker, error):
+                    retry = job.attempt < job.max_attempts
+                    self._count(job.kind, "retried" if retry else "failed", started)
+            return len(batch.claimed)
+        for outcome in batch.outcomes:
+            self._count(outcome.job.kind, outcome.label, started)
+        for job in batch.lost:
+            log.warning("job.lease_lost", job_id=str(job.id), kind=job.kind)
+        for job in batch.unsettled():  # a handler's bug: it must settle what it claimed
+            self._queue.fail(job, batch.worker, "the batch handler gave no outcome for this job")
+            self._count(
+                job.kind, "retried" if job.attempt < job.max_attempts else "failed", started
+            )
+            log.error("job.unsettled", job_id=str(job.id), kind=job.kind)
+        return len(batch.claimed)
 
     def _run(self, job: ClaimedJob, worker_id: str) -> None:
         handler = self._registry.get(job.kind)

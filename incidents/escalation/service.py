@@ -2,9 +2,10 @@
 
 Each escalating incident has an `escalations` row holding its policy snapshot,
 its step and `next_step_at`. `Escalator.tick` claims due rows with
-`FOR UPDATE SKIP LOCKED`, asks the pure engine what to do, writes the pages to
-the outbox and the new state, and commits them together, so a step runs once
-however many workers there are and whenever one of them dies.
+`FOR UPDATE SKIP LOCKED`, locks their incidents in one statement, asks the pure
+engine what to do, writes the pages to the outbox and the new state, and commits
+them together, so a step runs once however many workers there are and whenever
+one of them dies. A page waits for its whole tick to commit, so ticks are small.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from incidents.escalation.engine import (
     Unacknowledge,
 )
 from incidents.escalation.policies import route
-from incidents.escalation.policy import NotifySchedule, NotifyTeam, PolicySpec
+from incidents.escalation.policy import NotifySchedule, NotifyTeam, PolicySpec, RoundRobin
 from incidents.lifecycle import Action
 from incidents.models.escalation import Escalation, RoundRobinPosition, RoutingRule
 from incidents.models.incident import Incident, TimelineKind
@@ -126,13 +127,17 @@ class Escalator:
     """Runs due escalation steps; one instance per worker process (threads may share it)."""
 
     def __init__(
-        self, sessions: SessionFactory, clock: Clock, *, rate_limit: RateLimit, batch: int = 50
+        self, sessions: SessionFactory, clock: Clock, *, rate_limit: RateLimit, batch: int = 10
     ) -> None:
-        """Work through `sessions` with time from `clock`, claiming up to `batch` rows per tick."""
+        """Work through `sessions` with time from `clock`, claiming up to `batch` rows per tick.
+
+        The pages of a tick go out once all of its steps have committed: a small
+        `batch` keeps the first page from waiting on many others.
+        """
         self._sessions, self._clock, self._limit, self._batch = sessions, clock, rate_limit, batch
 
     def tick(self) -> int:
-        """Run every due step claimable now; return how many escalations moved."""
+        """Run due steps, up to a batch of them; return how many escalations moved."""
         now = self._clock.now()
         with self._sessions() as session:
             rows = list(
@@ -147,21 +152,27 @@ class Escalator:
                     .with_for_update(skip_locked=True)
                 )
             )
+            incidents = _lock_incidents(session, [row.incident_id for row in rows])
+            moved = 0
             for row in rows:
+                incident = incidents.get(row.incident_id)
+                if incident is None:
+                    continue  # locked by a status change right now: its next tick runs it
                 try:
                     with session.begin_nested():
-                        self._step(session, row, now)
+                        self._step(session, row, incident, now)
                 except Exception:  # one broken incident must not stop the others
                     log.exception("escalation.step_failed", incident_id=row.incident_id)
                     row.next_step_at = now + RETRY_AFTER_ERROR
+                moved += 1
             session.commit()
-        return len(rows)
+        return moved
 
-    def _step(self, session: Session, row: Escalation, now: datetime) -> None:
-        incident = session.get(Incident, row.incident_id, with_for_update=True)
-        assert incident is not None and incident.id is not None
+    def _step(self, session: Session, row: Escalation, incident: Incident, now: datetime) -> None:
+        assert incident.id is not None
         spec, state = _spec(row), _state(row)
-        positions = _round_robin(session, row.policy_id)
+        has_round_robin = any(isinstance(step, RoundRobin) for step in spec.steps)
+        positions = _round_robin(session, row.policy_id) if has_round_robin else {}
         facts = self._facts(session, spec, incident, positions, now)
         result = engine.next_step(spec, state, now, facts)
         key = f"esc:{incident.id}:{result.state.epoch}"
@@ -283,6 +294,24 @@ def _store(row: Escalation, state: EscalationState, now: datetime) -> None:
     )
     row.next_step_at = state.next_step_at
     row.updated_at = now
+
+
+def _lock_incidents(session: Session, ids: list[int]) -> dict[int, Incident]:
+    """Lock the tick's incidents in one statement, in id order; skip those locked already.
+
+    An incident locked by a person's acknowledgement or an alert arriving is left
+    for a later tick rather than waited for (that transaction may be waiting for
+    this tick's escalation row: waiting here could deadlock).
+    """
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(Incident)
+        .where(col(Incident.id).in_(sorted(ids)))
+        .order_by(col(Incident.id))
+        .with_for_update(skip_locked=True)
+    )
+    return {row.id: row for row in rows if row.id is not None}
 
 
 def _round_robin(session: Session, policy_id: uuid.UUID | None) -> dict[int, int]:

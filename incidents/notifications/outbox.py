@@ -2,7 +2,9 @@
 
 Rows are written in the transaction of the escalation step that decided them,
 each with a unique idempotency key, so a step re-run after a crash cannot page
-twice. A per-person rate limit turns a storm into one summary per window.
+twice: a row (and its job) is inserted with ON CONFLICT DO NOTHING, and one whose
+key is taken already is skipped. A per-person rate limit turns a storm into one
+summary per window.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from core.db.bulk import column_values, insert_skipping_conflicts
 from core.jobs.queue import enqueue
 from incidents.models.incident import Incident, IncidentStatus
 from incidents.models.notification import (
@@ -192,22 +194,21 @@ def _add(
     ):
         delivery.status = DeliveryStatus.COALESCED
         _ensure_summary(session, delivery, now, limit)
-    try:
-        with session.begin_nested():
-            session.add(delivery)
-    except IntegrityError:
+    inserted = insert_skipping_conflicts(session, Delivery, [column_values(delivery)])
+    if not inserted:
         return None  # this step already queued it (a re-run after a crash)
-    if delivery.status == DeliveryStatus.PENDING:
+    [stored] = inserted
+    if stored.status == DeliveryStatus.PENDING:
         enqueue(
             session,
             kind=DELIVER_JOB,
             now=now,
-            run_at=delivery.send_after,
-            payload={"delivery_id": delivery.id},
-            dedup_key=f"delivery:{delivery.id}",
+            run_at=stored.send_after,
+            payload={"delivery_id": stored.id},
+            dedup_key=f"delivery:{stored.id}",
             max_attempts=8,
         )
-    return delivery
+    return stored
 
 
 def _over_limit(session: Session, delivery: Delivery, now: datetime, limit: RateLimit) -> bool:

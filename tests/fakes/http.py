@@ -32,6 +32,8 @@ class Recorded:
     query: str
     headers: Mapping[str, str]
     body: bytes
+    client_port: int = 0
+    """The sender's TCP port: requests over one kept-alive connection share it."""
 
     def json(self) -> Any:
         """The body parsed as JSON."""
@@ -63,12 +65,13 @@ Responder = Callable[[Recorded], Reply]
 class FakeHttpServer:
     """A `ThreadingHTTPServer` on 127.0.0.1 with a configurable responder that records requests."""
 
-    def __init__(self, responder: Responder | None = None) -> None:
+    def __init__(self, responder: Responder | None = None, *, keep_alive: bool = False) -> None:
+        """Answer with `responder`; `keep_alive` speaks HTTP/1.1 and keeps connections open."""
         self.responder: Responder = responder or (lambda _request: Reply())
         self.requests: list[Recorded] = []
         self.errors: list[BaseException] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self, keep_alive))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -110,8 +113,10 @@ class FakeHttpServer:
             return Reply(status=500, body=f"responder failed: {e!r}".encode())
 
 
-def _handler_for(server: FakeHttpServer) -> type[BaseHTTPRequestHandler]:
+def _handler_for(server: FakeHttpServer, keep_alive: bool) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             parts = urlsplit(self.path)
@@ -121,6 +126,7 @@ def _handler_for(server: FakeHttpServer) -> type[BaseHTTPRequestHandler]:
                 query=parts.query,
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=self.rfile.read(length) if length else b"",
+                client_port=int(self.client_address[1]),
             )
             reply = server._answer(request)
             self.send_response(reply.status)

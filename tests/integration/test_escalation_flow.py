@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlmodel import col
 
 from connectors.notify.models import Message, Receipt
@@ -61,6 +62,9 @@ class Recorder:
     def send(self, target: Any, message: Message) -> Receipt:
         self.sent.append((target.kind, target.label(), message))
         return Receipt(channel=target.kind, target=target.label(), provider_id=f"p{len(self.sent)}")
+
+    def close(self) -> None:
+        pass
 
 
 @dataclass
@@ -213,7 +217,7 @@ def world(engine: Engine) -> World:
     )
     registry = HandlerRegistry()
     sender = DeliverySender(sessions, clock, notifiers, SecretBox("k" * 40), "http://pv.example")
-    registry.register(DELIVER_JOB, sender.handle)
+    registry.register_batch(DELIVER_JOB, sender.run, size=20)
     worker = Worker(JobQueue(sessions, clock), registry, name="w")
     escalator = Escalator(sessions, clock, rate_limit=RateLimit(count=5, window_s=60))
     return World(sessions, clock, recorder, escalator, worker, integration.id, users, policy.id)
@@ -403,3 +407,42 @@ def test_channels_hear_of_acknowledgement_and_resolution(world: World) -> None:
         ("pagerduty", "resolve"),
     ]
     assert {m.incident_id for _, _, m in world.recorder.sent} == {incident}
+
+
+def test_a_tick_runs_ten_steps_with_one_savepoint_each_and_one_incident_lock(
+    world: World, engine: Engine
+) -> None:
+    incidents = [world.alert(f"web{n}") for n in range(12)]
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert world.escalator.tick() == 10  # the default batch: a page waits for its batch
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert world.escalator.tick() == 2
+    # A savepoint per step, none per outbox row or job (ON CONFLICT DO NOTHING instead).
+    assert sum(s.startswith("SAVEPOINT") for s in statements) == 10
+    # The ten incidents locked in one statement, not one each.
+    assert sum(s.startswith("SELECT") and " FROM incidents " in f"{s} " for s in statements) == 1
+    # No round-robin step in the policy: no round-robin lookup.
+    assert not any("round_robin_positions" in s for s in statements)
+    with world.sessions() as session:
+        rows = session.scalars(select(Delivery).where(col(Delivery.incident_id).in_(incidents)))
+        assert Counter(d.incident_id for d in rows) == dict.fromkeys(incidents, 2)  # e-mail, SMS
+
+
+def test_a_step_run_again_queues_no_second_page(world: World) -> None:
+    incident = world.alert("db9")
+    world.at(0)
+    with world.sessions() as session:  # as if the tick's commit had been lost after sending
+        row = session.get(Escalation, incident)
+        assert row is not None
+        row.status, row.step_index, row.next_step_at = "active", 0, world.clock.now()
+        session.commit()
+    world.at(0)
+    assert world.sent_to() == [("email", "ada@example.com")]
+    assert len(world.deliveries(incident)) == 2  # e-mail now, SMS in two minutes: once each

@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 
 from core.clock import ManualClock
 from core.db.engine import SessionFactory, make_session_factory
-from core.jobs.models import ClaimedJob, Job, JobStatus
+from core.jobs.batch import JobBatch
+from core.jobs.models import ClaimedJob, Job, JobOutcome, JobStatus
 from core.jobs.queue import JobQueue, RetryPolicy, enqueue, get_job, queue_depth
 from core.jobs.worker import HandlerRegistry, PermanentJobError, Worker
 from core.metrics import Metrics
@@ -201,3 +202,139 @@ def test_queue_depth_counts_every_status(sessions: SessionFactory, clock: Manual
     add(sessions, clock)
     with sessions() as session:
         assert queue_depth(session) == {"queued": 1, "running": 0, "succeeded": 0, "failed": 0}
+
+
+# ------------------------------------------------------------------------------- batches
+
+
+def test_a_batch_handler_claims_many_jobs_at_once_and_settles_them(
+    sessions: SessionFactory, clock: ManualClock, queue: JobQueue
+) -> None:
+    jobs = [add(sessions, clock, kind="bulk", payload={"n": n}, max_attempts=3) for n in range(5)]
+    other = add(sessions, clock, kind="echo")
+    seen: list[list[int]] = []
+
+    def bulk(batch: JobBatch) -> None:
+        with sessions() as session:
+            claimed = batch.claim(session)
+            session.commit()
+        seen.append(sorted(j.payload["n"] for j in claimed))
+        with sessions() as session:
+            batch.settle(
+                session,
+                [
+                    JobOutcome(job=j)
+                    if j.payload["n"] != 3
+                    else JobOutcome(job=j, error="n=3 is unlucky")
+                    for j in claimed
+                ],
+            )
+            session.commit()
+
+    registry = HandlerRegistry()
+    registry.register_batch("bulk", bulk, size=4)
+    echoed: list[ClaimedJob] = []
+    registry.register("echo", echoed.append)
+    metrics = Metrics("test")
+    worker = Worker(queue, registry, name="w", metrics=metrics)
+
+    assert worker.run_once() == 5  # a batch of four, then the one single job
+    assert seen == [[0, 1, 2, 3]] and [j.id for j in echoed] == [other.id]
+    assert worker.run_once() == 1 and seen[-1] == [4]
+    statuses = {load(sessions, j).payload["n"]: load(sessions, j).status for j in jobs}
+    assert statuses == {n: JobStatus.QUEUED if n == 3 else JobStatus.SUCCEEDED for n in range(5)}
+    assert load(sessions, jobs[3]).last_error == "n=3 is unlucky"
+    assert load(sessions, jobs[3]).run_at > clock.now()  # retried after a backoff
+    assert metrics.jobs.labels(kind="bulk", outcome="succeeded")._value.get() == 4
+    assert metrics.jobs.labels(kind="bulk", outcome="retried")._value.get() == 1
+
+
+def test_a_failing_batch_handler_retries_every_job_it_claimed(
+    sessions: SessionFactory, clock: ManualClock, queue: JobQueue
+) -> None:
+    jobs = [add(sessions, clock, kind="bulk") for _ in range(3)]
+
+    def broken(batch: JobBatch) -> None:
+        with sessions() as session:
+            claimed = batch.claim(session)
+            batch.settle(session, [JobOutcome(job=claimed[0])])
+            session.commit()
+        raise RuntimeError("the provider SDK crashed")
+
+    registry = HandlerRegistry()
+    registry.register_batch("bulk", broken, size=10)
+    assert Worker(queue, registry, name="w").run_once() == 3
+    stored = [load(sessions, j) for j in jobs]
+    assert sorted(s.status for s in stored) == [
+        JobStatus.QUEUED,
+        JobStatus.QUEUED,
+        JobStatus.SUCCEEDED,  # its outcome had committed: left as it was
+    ]
+    assert {s.last_error for s in stored if s.status == JobStatus.QUEUED} == {
+        "RuntimeError: the provider SDK crashed"
+    }
+
+
+def test_single_claims_leave_batch_kinds_to_their_handler(
+    sessions: SessionFactory, clock: ManualClock, queue: JobQueue
+) -> None:
+    add(sessions, clock, kind="bulk")
+    assert queue.claim("w", exclude=["bulk"]) == []
+    assert [j.kind for j in queue.claim("w")] == ["bulk"]
+
+
+def test_a_batch_does_not_rerun_a_job_whose_last_lease_expired(
+    sessions: SessionFactory, clock: ManualClock, queue: JobQueue
+) -> None:
+    job = add(sessions, clock, kind="bulk", max_attempts=1)
+    with sessions() as session:
+        assert len(queue.claim_in(session, "dies", kinds=["bulk"], limit=5)) == 1
+        session.commit()
+    clock.advance(POLICY.lease + timedelta(seconds=1))
+    with sessions() as session:
+        assert queue.claim_in(session, "other", kinds=["bulk"], limit=5) == []
+        session.commit()
+    assert load(sessions, job).status == JobStatus.RUNNING  # failed by the next sweep
+    queue.claim("sweeper")
+    assert load(sessions, job).status == JobStatus.FAILED
+
+
+def test_settling_after_losing_the_lease_changes_nothing(
+    sessions: SessionFactory, clock: ManualClock, queue: JobQueue
+) -> None:
+    job = add(sessions, clock, kind="bulk", max_attempts=3)
+    slow = JobBatch(queue, "slow", kind="bulk", limit=5)
+    with sessions() as session:
+        [first] = slow.claim(session)
+        session.commit()
+    clock.advance(POLICY.lease + timedelta(seconds=1))
+    [second] = queue.claim("fast")
+    with sessions() as session:
+        slow.settle(session, [JobOutcome(job=first)])
+        session.commit()
+    assert slow.lost == [first]
+    stored = load(sessions, job)
+    assert stored.status == JobStatus.RUNNING and stored.locked_by == "fast"
+    assert queue.complete(second, "fast") is True
+
+
+def test_a_batch_settles_each_of_its_jobs_once(
+    sessions: SessionFactory, clock: ManualClock, queue: JobQueue
+) -> None:
+    add(sessions, clock, kind="bulk")
+    batch = JobBatch(queue, "w", kind="bulk", limit=5)
+    with sessions() as session:
+        [job] = batch.claim(session)
+        batch.settle(session, [JobOutcome(job=job)])
+        with pytest.raises(ValueError, match="not an unsettled job"):
+            batch.settle(session, [JobOutcome(job=job)])
+        with pytest.raises(RuntimeError, match="once"):
+            batch.claim(session)
+
+
+def test_a_kind_has_one_handler_single_or_batch() -> None:
+    registry = HandlerRegistry()
+    registry.register_batch("x", lambda _batch: None, size=5)
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register("x", lambda _job: None)
+    assert registry.kinds() == ["x"] and registry.get("x") is None

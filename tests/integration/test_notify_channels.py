@@ -476,3 +476,29 @@ def test_webhook_rate_limit_and_refused_connection() -> None:
     closed = WebhookTarget(url=f"{closed_port_url()}/hook", secret="s3cret")
     with pytest.raises(Unavailable, match="cannot reach the endpoint"):
         WebhookNotifier(timeout_s=5).send(closed, PAGE)
+
+
+# ------------------------------------------------------------------------ connection reuse
+
+
+def _http_notifier(kind: str, url: str) -> tuple[Notifier[Any], Target]:
+    """A notifier of an HTTP channel pointed at `url`, and a target of its kind."""
+    if kind == "webhook":
+        return WebhookNotifier(timeout_s=5), WebhookTarget(url=f"{url}/hook", secret="s3cret")
+    if kind == "pagerduty":
+        return PagerDutyNotifier(base_url=url, timeout_s=5), PagerDutyTarget(routing_key="R0UT1NG")
+    return SmsNotifier("AC1", "tok", "+15557654321", base_url=url), SmsTarget(number="+15550001")
+
+
+@pytest.mark.parametrize("kind", ["webhook", "pagerduty", "sms"])
+def test_http_notifiers_keep_one_connection_alive_until_closed(kind: str) -> None:
+    reply = Reply.json({"status": "success", "dedup_key": "pixelview-42", "sid": "SM1"}, 202)
+    with FakeHttpServer(lambda _request: reply, keep_alive=True) as server:
+        notifier, target = _http_notifier(kind, server.url)
+        for _ in range(3):
+            notifier.send(target, PAGE)
+        notifier.close()
+        with pytest.raises(RuntimeError, match="closed"):
+            notifier.send(target, PAGE)
+    assert len(server.requests) == 3
+    assert len({r.client_port for r in server.requests}) == 1  # one TCP connection, reused

@@ -71,6 +71,9 @@ class EmailNotifier:
             raise self._error(e, target) from e
         return Receipt(channel=CHANNEL, target=target.label(), provider_id=email["Message-ID"])
 
+    def close(self) -> None:
+        """Nothing to release: each message has an SMTP session of its own."""
+
     def compose(self, target: EmailTarget, message: Message) -> EmailMessage:
         """The email for `message`: headers, plain text and an HTML alternative."""
         email = EmailMessage()

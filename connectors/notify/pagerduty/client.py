@@ -62,16 +62,14 @@ class PagerDutyNotifier:
         """Configure the endpoint; `source` is the payload's "affected system" for triggers."""
         self._url = f"{base_url.rstrip('/')}/v2/enqueue"
         self._source = source
-        self._timeout_s = timeout_s
-        # Built once: loading the CA bundle costs ~100 ms, and one context serves all threads.
-        self._tls = httpx2.create_ssl_context()
+        # One client for every send and thread, keeping its connections alive.
+        self._client = httpx2.Client(verify=httpx2.create_ssl_context(), timeout=timeout_s)
 
     def send(self, target: PagerDutyTarget, message: Message) -> Receipt:
         """Send the event for `message`; the receipt's provider id is the dedup key."""
         event = self.event(target, message)
         try:
-            with httpx2.Client(verify=self._tls, timeout=self._timeout_s) as client:
-                response = client.post(self._url, json=event)
+            response = self._client.post(self._url, json=event)
         except httpx2.TransportError as e:
             detail = f"cannot reach PagerDuty: {e!r}"
             raise Unavailable(failure(CHANNEL, target.label(), detail)) from e
@@ -90,6 +88,10 @@ class PagerDutyNotifier:
             target=target.label(),
             provider_id=key if isinstance(key, str) else event["dedup_key"],
         )
+
+    def close(self) -> None:
+        """Close the kept-alive connections."""
+        self._client.close()
 
     def event(self, target: PagerDutyTarget, message: Message) -> dict[str, Any]:
         """The Events API v2 body for `message`."""

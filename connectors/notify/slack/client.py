@@ -72,6 +72,9 @@ class SlackNotifier:
             channel=CHANNEL, target=target.label(), provider_id=f"{channel_id}/{response['ts']}"
         )
 
+    def close(self) -> None:
+        """Nothing to release: the SDK's client opens a connection per request."""
+
 
 def _api_error(e: SlackApiError, target: SlackTarget) -> PixelViewError:
     """Map a Slack error response to our errors by its `error` code and HTTP status."""

@@ -40,16 +40,14 @@ class SmsNotifier:
             f"{base_url.rstrip('/')}/2010-04-01/Accounts/{quote(account_sid, safe='')}"
             "/Messages.json"
         )
-        self._timeout_s = timeout_s
-        # Built once: loading the CA bundle costs ~100 ms, and one context serves all threads.
-        self._tls = httpx2.create_ssl_context()
+        # One client for every send and thread, keeping its connections alive.
+        self._client = httpx2.Client(verify=httpx2.create_ssl_context(), timeout=timeout_s)
 
     def send(self, target: SmsTarget, message: Message) -> Receipt:
         """Send `message` to `target`; the receipt's provider id is Twilio's message SID."""
         form = {"To": target.number, "From": self._from, "Body": sms_body(message)}
         try:
-            with httpx2.Client(verify=self._tls, timeout=self._timeout_s) as client:
-                response = client.post(self._url, data=form, auth=self._auth)
+            response = self._client.post(self._url, data=form, auth=self._auth)
         except httpx2.TransportError as e:
             raise Unavailable(
                 failure(CHANNEL, target.label(), f"cannot reach Twilio: {e!r}")
@@ -69,6 +67,10 @@ class SmsNotifier:
             target=target.label(),
             provider_id=sid if isinstance(sid, str) else None,
         )
+
+    def close(self) -> None:
+        """Close the kept-alive connections."""
+        self._client.close()
 
 
 def _twilio_error(body: dict[str, Any], text: str) -> str:
