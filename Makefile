@@ -102,6 +102,7 @@ test: check test-unit test-integration test-e2e ## every gate and every test tie
 bench: env services ## run the benchmarks under bench/ (prints their figures)
 	$(BIN)/python -m bench.job_queue
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.escalation
 
 .PHONY: clean
 clean: ## remove the environment and caches (keeps .pixelview data)
