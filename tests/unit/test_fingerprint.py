@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from incidents.alerts.fingerprint import labels_fingerprint
+from core.labels import labels_fingerprint
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "alerts"
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from core.labels import labels_fingerprint
 from incidents.alerts.errors import PayloadError
-from incidents.alerts.fingerprint import labels_fingerprint
 from incidents.alerts.schema import AlertIn, AlertState, Link, Severity, Source
 from incidents.alerts.sources.common import (
     bounded_fingerprint,

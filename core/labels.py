@@ -1,5 +1,8 @@
 """Prometheus' label-set fingerprint, computed exactly as Alertmanager computes it.
 
+Shared by ingestion (alerts that arrive without one) and the lab (which sends
+alerts as an Alertmanager would).
+
 Alertmanager identifies an alert by `LabelSet.Fingerprint()` from
 prometheus/common (`model/signature.go`, `labelSetToFingerprint`): FNV-1a
 64-bit over the label names in sorted order, each name followed by the

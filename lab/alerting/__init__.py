@@ -1,0 +1,1 @@
+"""The lab's monitoring: alerts raised as Prometheus and Alertmanager would raise them."""
