@@ -105,6 +105,10 @@ class KubeStore:
         self.resource_version = 0
         """The newest resource version handed out (a list's `metadata.resourceVersion`)."""
 
+    def now(self) -> datetime:
+        """The lab clock's time (what `sinceSeconds` and restart annotations count from)."""
+        return self._now()
+
     # ------------------------------------------------------------------ reads
 
     def get(self, plural: str, name: str, namespace: str | None = None) -> JsonObject:

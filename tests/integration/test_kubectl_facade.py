@@ -1,0 +1,137 @@
+"""The real `kubectl` against the lab's Kubernetes REST facade.
+
+Each test runs kubectl as a person would, with a kubeconfig written by `write_kubeconfig`, and
+checks what it prints and what it changed in the store.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from lab.kube.facade import facade_url, serve_facade, write_kubeconfig
+from lab.kube.store import KubeStore
+from tests.integration.kube_cluster import LabClock, build_cluster
+
+KUBECTL = shutil.which("kubectl")
+pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+TOKEN = "lab-token"
+
+
+@dataclass
+class Kubectl:
+    store: KubeStore
+    env: dict[str, str]
+
+    def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        assert KUBECTL is not None
+        done = subprocess.run(
+            [KUBECTL, *args], env=self.env, capture_output=True, text=True, timeout=60, check=False
+        )
+        if ok:
+            assert done.returncode == 0, done.stderr
+        return done
+
+
+@pytest.fixture
+def kubectl(tmp_path: Path) -> Iterator[Kubectl]:
+    store = build_cluster(KubeStore(cluster="lab", now=LabClock()))
+    with serve_facade(store, token=TOKEN) as facade:
+        kubeconfig = tmp_path / "kubeconfig"
+        write_kubeconfig(
+            kubeconfig,
+            server=facade_url(facade),
+            token=TOKEN,
+            ca_pem=facade.ca_pem,
+            namespace="shop",
+        )
+        # A home of its own: kubectl caches discovery per server under ~/.kube/cache.
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+        yield Kubectl(store, env | {"KUBECONFIG": str(kubeconfig), "NO_PROXY": "127.0.0.1"})
+
+
+def test_get_nodes_and_pods_in_all_namespaces(kubectl: Kubectl) -> None:
+    out = kubectl("get", "nodes,pods", "-A").stdout
+    lines = [line.split() for line in out.splitlines() if line.strip()]
+    assert ["node/node-b", "NotReady,SchedulingDisabled", "worker", "24h", "v1.32.0"] in lines
+    assert ["node/node-a", "Ready", "worker", "24h", "v1.32.0"] in lines
+    assert ["shop", "pod/web-7d9f-oom", "0/1", "CrashLoopBackOff", "4", "24h"] in lines
+    assert ["shop", "pod/web-7d9f-ok", "1/1", "Running", "0", "24h"] in lines
+
+
+def test_get_with_a_selector_and_as_json(kubectl: Kubectl) -> None:
+    out = kubectl("get", "pods", "-l", "app=worker", "-o", "name").stdout
+    assert out.split() == ["pod/worker-0"]
+    jsonpath = "{.items[*].metadata.name}"
+    out = kubectl("get", "deploy,sts", "-o", f"jsonpath={jsonpath}").stdout
+    assert "web" in out and "worker" in out
+
+
+def test_describe_pod_shows_the_oom_kill_and_its_events(kubectl: Kubectl) -> None:
+    out = kubectl("describe", "pod", "web-7d9f-oom").stdout
+    for expected in (
+        "Controlled By:  ReplicaSet/web-7d9f",
+        "Reason:       CrashLoopBackOff",
+        "Reason:       OOMKilled",
+        "Exit Code:    137",
+        "Restart Count:  4",
+        "memory:  256Mi",
+        "Back-off restarting failed container app",
+    ):
+        assert expected in out, out
+
+
+def test_logs_and_previous_logs(kubectl: Kubectl) -> None:
+    assert kubectl("logs", "web-7d9f-oom").stdout == "starting shop-web 1.4\n"
+    previous = kubectl("logs", "web-7d9f-oom", "--previous").stdout
+    assert previous.splitlines() == [
+        "starting shop-web 1.4",
+        "loading catalogue cache",
+        "fatal: out of memory",
+    ]
+    assert kubectl("logs", "web-7d9f-ok", "--tail=1").stdout == "GET /checkout 200\n"
+    assert kubectl("logs", "worker-0", "-c", "worker").stdout == "processing queue orders\n"
+
+
+def test_scale_deployment(kubectl: Kubectl) -> None:
+    out = kubectl("scale", "deployment", "web", "--replicas=4").stdout
+    assert out.strip() == "deployment.apps/web scaled"
+    assert kubectl.store.get("deployments", "web", "shop")["spec"]["replicas"] == 4
+
+
+def test_rollout_restart_deployment(kubectl: Kubectl) -> None:
+    out = kubectl("rollout", "restart", "deployment/web").stdout
+    assert out.strip() == "deployment.apps/web restarted"
+    template = kubectl.store.get("deployments", "web", "shop")["spec"]["template"]
+    assert "kubectl.kubernetes.io/restartedAt" in template["metadata"]["annotations"]
+    assert template["spec"]["containers"][0]["name"] == "app"
+
+
+def test_cordon_and_delete_pod(kubectl: Kubectl) -> None:
+    assert kubectl("cordon", "node-a").stdout.strip() == "node/node-a cordoned"
+    assert kubectl.store.get("nodes", "node-a")["spec"]["unschedulable"] is True
+    assert kubectl("delete", "pod", "worker-0").stdout.strip() == 'pod "worker-0" deleted'
+    assert [p["metadata"]["name"] for p in kubectl.store.list("pods", "shop")] == [
+        "web-7d9f-ok",
+        "web-7d9f-oom",
+    ]
+
+
+def test_errors_are_reported_as_the_server_said(kubectl: Kubectl) -> None:
+    missing = kubectl("get", "pod", "nope", ok=False)
+    assert missing.returncode == 1
+    assert 'Error from server (NotFound): pods "nope" not found' in missing.stderr
+    patch = '[{"op": "replace", "path": "/spec/replicas", "value": 1}]'
+    refused = kubectl("patch", "deployment", "web", "--type=json", "-p", patch, ok=False)
+    assert refused.returncode == 1 and "application/json-patch+json" in refused.stderr
+    bad_token = dict(kubectl.env)
+    config = Path(bad_token["KUBECONFIG"])
+    config.write_text(config.read_text().replace(TOKEN, "wrong"))
+    denied = kubectl("get", "pods", ok=False)
+    assert "Unauthorized" in denied.stderr
