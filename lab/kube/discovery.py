@@ -43,16 +43,35 @@ def api_versions(address: str) -> dict[str, Any]:
     }
 
 
-def api_groups() -> dict[str, Any]:
-    """`/apis`: the named groups."""
+METRICS = "metrics.k8s.io/v1beta1"
+"""The resource metrics API, served when the store's cluster runs a metrics server."""
+
+
+def api_groups(*, metrics: bool = False) -> dict[str, Any]:
+    """`/apis`: the named groups (with `metrics.k8s.io` when a metrics server runs)."""
     groups = []
-    for group_version in group_versions():
+    for group_version in [*group_versions(), *([METRICS] if metrics else [])]:
         if "/" not in group_version:
             continue
         name, version = group_version.split("/")
         entry = {"groupVersion": group_version, "version": version}
         groups.append({"name": name, "versions": [entry], "preferredVersion": entry})
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+
+
+def metrics_resources() -> dict[str, Any]:
+    """`/apis/metrics.k8s.io/v1beta1`: node and pod metrics, read only."""
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": METRICS,
+        "resources": [
+            {"name": "nodes", "singularName": "", "namespaced": False, "kind": "NodeMetrics",
+             "verbs": ["get", "list"]},
+            {"name": "pods", "singularName": "", "namespaced": True, "kind": "PodMetrics",
+             "verbs": ["get", "list"]},
+        ],
+    }  # fmt: skip
 
 
 def resource_list(group_version: str) -> dict[str, Any] | None:

@@ -24,7 +24,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 import yaml
@@ -154,10 +154,10 @@ class KubeFacade:
 
     def _route(self, request: Request, body: bytes) -> Response:
         path = request.url.path
-        fixed = {
+        fixed: Callable[[], Any] | None = {
             "/version": lambda: discovery.VERSION,
             "/api": lambda: discovery.api_versions(self.address),
-            "/apis": discovery.api_groups,
+            "/apis": lambda: discovery.api_groups(metrics=self.store.metrics_server),
         }.get(path)
         if fixed is not None:
             return JSONResponse(fixed())
@@ -169,6 +169,8 @@ class KubeFacade:
         if parsed is None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         group_version, rest = parsed
+        if group_version == discovery.METRICS and self.store.metrics_server:
+            return self._metrics(request, rest)
         if not rest:
             resources = discovery.resource_list(group_version)
             if resources is None:
@@ -275,6 +277,46 @@ class KubeFacade:
         else:
             raise ApiError(405, "MethodNotAllowed", f"{request.method} is not allowed on scale")
         return JSONResponse(write_scale(self.store, plural, name, namespace, replicas))
+
+    def _metrics(self, request: Request, rest: list[str]) -> Response:
+        """`metrics.k8s.io/v1beta1`: NodeMetrics and PodMetrics, list and get."""
+        if request.method != "GET":
+            raise ApiError(405, "MethodNotAllowed", "the metrics API is read only")
+        if not rest:
+            return JSONResponse(discovery.metrics_resources())
+        namespace = None
+        if len(rest) >= 3 and rest[0] == "namespaces":
+            namespace, rest = rest[1], rest[2:]
+        kind: Literal["nodes", "pods"]
+        if rest[0] == "nodes" and namespace is None and len(rest) <= 2:
+            kind = "nodes"
+        elif rest[0] == "pods" and len(rest) <= 2:
+            kind = "pods"
+        else:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        found = self.store.list_usage(kind, namespace)
+        if len(rest) == 2:
+            match = [m for m in found if m["metadata"]["name"] == rest[1]]
+            if not match:
+                raise ApiError(404, "NotFound", f'{kind}.metrics.k8s.io "{rest[1]}" not found')
+            return JSONResponse(match[0])
+        selector = request.query_params.get("labelSelector")
+        if selector and kind == "pods":
+            named = {
+                (p["metadata"]["namespace"], p["metadata"]["name"])
+                for p in self.store.list("pods", namespace, label_selector=selector)
+            }
+            found = [
+                m for m in found if (m["metadata"]["namespace"], m["metadata"]["name"]) in named
+            ]
+        return JSONResponse(
+            {
+                "kind": "NodeMetricsList" if kind == "nodes" else "PodMetricsList",
+                "apiVersion": discovery.METRICS,
+                "metadata": {},
+                "items": found,
+            }
+        )
 
 
 def _wants_table(request: Request) -> bool:

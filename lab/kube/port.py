@@ -155,9 +155,15 @@ class LabKubernetes:
             )
 
     async def resource_usage(self, *, namespace: str | None = None) -> ResourceUsage:
-        """The lab serves no metrics API yet: usage is reported unavailable."""
-        del namespace
-        return ResourceUsage(available=False, reason=NO_METRICS)
+        """Usage the world recorded, when the lab cluster runs a metrics server."""
+        if not self._store.metrics_server:
+            return ResourceUsage(available=False, reason=NO_METRICS)
+        with self._errors():
+            return ResourceUsage(
+                available=True,
+                nodes=tuple(mapping.node_usage(n) for n in self._store.list_usage("nodes")),
+                pods=tuple(mapping.pod_usage(p) for p in self._store.list_usage("pods", namespace)),
+            )
 
     async def list_roles(self, *, namespace: str | None) -> list[Role]:
         """Roles of a namespace, or the ClusterRoles."""

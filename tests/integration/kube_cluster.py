@@ -344,3 +344,17 @@ def _logs(store: KubeStore) -> None:
     for minute, text in ((20, "GET /healthz 200"), (10, "GET /cart 200"), (1, "GET /checkout 200")):
         store.write_log("shop", "web-7d9f-ok", "app", text, at=T0 - timedelta(minutes=minute))
     store.write_log("shop", "worker-0", "worker", "processing queue orders", at=T0)
+
+
+def run_metrics_server(store: KubeStore) -> KubeStore:
+    """Serve `metrics.k8s.io` with usage for both nodes and the two web pods."""
+    store.metrics_server = True
+    store.record_usage("nodes", "node-a", {"usage": {"cpu": "1200m", "memory": "6Gi"}})
+    store.record_usage("nodes", "node-b", {"usage": {"cpu": "0", "memory": "0"}})
+    store.record_usage(
+        "pods", "web-7d9f-ok", {"app": {"cpu": "50m", "memory": "100Mi"}}, namespace="shop"
+    )
+    store.record_usage(
+        "pods", "web-7d9f-oom", {"app": {"cpu": "250m", "memory": "250Mi"}}, namespace="shop"
+    )
+    return store

@@ -17,7 +17,7 @@ import pytest
 
 from lab.kube.facade import facade_url, serve_facade, write_kubeconfig
 from lab.kube.store import KubeStore
-from tests.integration.kube_cluster import LabClock, build_cluster
+from tests.integration.kube_cluster import LabClock, build_cluster, run_metrics_server
 
 KUBECTL = shutil.which("kubectl")
 pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
@@ -121,6 +121,14 @@ def test_cordon_and_delete_pod(kubectl: Kubectl) -> None:
         "web-7d9f-ok",
         "web-7d9f-oom",
     ]
+
+
+def test_top_reads_the_metrics_api(kubectl: Kubectl) -> None:
+    run_metrics_server(kubectl.store)
+    pods = [line.split() for line in kubectl("top", "pod").stdout.splitlines()]
+    assert ["web-7d9f-oom", "250m", "250Mi"] in pods
+    nodes = [line.split()[:3] for line in kubectl("top", "node").stdout.splitlines()]
+    assert ["node-a", "1200m", "31%"] in nodes
 
 
 def test_errors_are_reported_as_the_server_said(kubectl: Kubectl) -> None:

@@ -23,7 +23,7 @@ from core.errors import InvalidRequest, NotFound
 from lab.kube.facade import facade_url, serve_facade, write_kubeconfig
 from lab.kube.port import LabKubernetes
 from lab.kube.store import KubeStore
-from tests.integration.kube_cluster import LabClock, build_cluster
+from tests.integration.kube_cluster import LabClock, build_cluster, run_metrics_server
 
 T = TypeVar("T")
 
@@ -157,6 +157,21 @@ def test_resource_usage_is_cleanly_unavailable_without_a_metrics_api(target: Tar
     usage = run(target.port.resource_usage(namespace="shop"))
     assert not usage.available and usage.reason
     assert usage.nodes == () and usage.pods == ()
+
+
+def test_resource_usage_from_the_metrics_api(target: Target) -> None:
+    run_metrics_server(target.store)
+    usage = run(target.port.resource_usage(namespace="shop"))
+    assert usage.available and usage.reason is None
+    assert [(n.name, n.cpu_cores, n.memory_bytes) for n in usage.nodes] == [
+        ("node-a", 1.2, 6 * 2**30),
+        ("node-b", 0.0, 0),
+    ]
+    assert [(p.name, p.cpu_cores, p.memory_bytes) for p in usage.pods] == [
+        ("web-7d9f-ok", 0.05, 100 * 2**20),
+        ("web-7d9f-oom", 0.25, 250 * 2**20),
+    ]
+    assert run(target.port.resource_usage(namespace="default")).pods == ()
 
 
 def test_rbac_roles_bindings_and_who_can(target: Target) -> None:

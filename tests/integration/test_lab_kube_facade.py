@@ -66,6 +66,11 @@ def test_discovery(facade: KubeFacade) -> None:
         r["name"] for r in call(facade, "/apis/rbac.authorization.k8s.io/v1")[1]["resources"]
     }
     assert call(facade, "/apis/batch/v1")[0] == 404
+    assert call(facade, "/apis/metrics.k8s.io/v1beta1/pods")[0] == 404
+    facade.store.metrics_server = True
+    groups = {g["name"] for g in call(facade, "/apis")[1]["groups"]}
+    assert "metrics.k8s.io" in groups
+    assert call(facade, "/apis/metrics.k8s.io/v1beta1/pods")[1]["kind"] == "PodMetricsList"
 
 
 def test_lists_are_typed_with_a_resource_version(facade: KubeFacade) -> None:
