@@ -146,11 +146,8 @@ class KubeFacade:
         except ObjectExists as e:
             return status(409, "AlreadyExists", str(e))
         except (InvalidObject, InvalidSelector) as e:
-            return status(
-                422 if request.method in ("POST", "PUT", "PATCH") else 400,
-                "Invalid" if request.method != "GET" else "BadRequest",
-                str(e),
-            )
+            writes = request.method in ("POST", "PUT", "PATCH")
+            return status(422 if writes else 400, "Invalid" if writes else "BadRequest", str(e))
 
     def _route(self, request: Request, body: bytes) -> Response:
         path = request.url.path

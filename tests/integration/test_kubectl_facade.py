@@ -6,6 +6,7 @@ checks what it prints and what it changed in the store.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -70,7 +71,9 @@ def test_get_with_a_selector_and_as_json(kubectl: Kubectl) -> None:
     assert out.split() == ["pod/worker-0"]
     jsonpath = "{.items[*].metadata.name}"
     out = kubectl("get", "deploy,sts", "-o", f"jsonpath={jsonpath}").stdout
-    assert "web" in out and "worker" in out
+    assert out.split() == ["web", "worker"]
+    pod = json.loads(kubectl("get", "pod", "web-7d9f-oom", "-o", "json").stdout)
+    assert pod["status"]["containerStatuses"][0]["lastState"]["terminated"]["exitCode"] == 137
 
 
 def test_describe_pod_shows_the_oom_kill_and_its_events(kubectl: Kubectl) -> None:
@@ -116,6 +119,8 @@ def test_rollout_restart_deployment(kubectl: Kubectl) -> None:
 def test_cordon_and_delete_pod(kubectl: Kubectl) -> None:
     assert kubectl("cordon", "node-a").stdout.strip() == "node/node-a cordoned"
     assert kubectl.store.get("nodes", "node-a")["spec"]["unschedulable"] is True
+    assert kubectl("uncordon", "node-a").stdout.strip() == "node/node-a uncordoned"
+    assert "unschedulable" not in kubectl.store.get("nodes", "node-a")["spec"]
     assert kubectl("delete", "pod", "worker-0").stdout.strip() == 'pod "worker-0" deleted'
     assert [p["metadata"]["name"] for p in kubectl.store.list("pods", "shop")] == [
         "web-7d9f-ok",
