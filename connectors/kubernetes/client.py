@@ -26,13 +26,12 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from connectors.kubernetes import mapping
+from connectors.kubernetes import mapping, patches, rbac
 from connectors.kubernetes.errors import error_for_status, status_message
 from connectors.kubernetes.models import (
     AccessSummary,
     Endpoints,
     Event,
-    Grant,
     Namespace,
     Node,
     ObjectRef,
@@ -359,27 +358,13 @@ class KubernetesClient:
         if namespace is not None:
             roles += await self.list_roles(namespace=namespace)
             bindings += await self.list_role_bindings(namespace=namespace)
-        found = mapping.grants(
+        return rbac.access_summary(
             roles=roles,
             bindings=bindings,
             verb=verb,
             resource=resource,
             namespace=namespace,
             api_group=api_group,
-        )
-        return AccessSummary(
-            verb=verb,
-            resource=resource,
-            api_group=api_group,
-            namespace=namespace,
-            grants=tuple(
-                Grant(
-                    subject=subject,
-                    binding=ObjectRef(kind=b.kind, name=b.name, namespace=b.namespace),
-                    role=b.role,
-                )
-                for b, subject in found
-            ),
         )
 
     # ----------------------------------------------------------------- writes
@@ -389,7 +374,7 @@ class KubernetesClient:
     ) -> Workload:
         """Set a workload's replicas through its scale subresource."""
         try:
-            body = mapping.scale_patch(replicas)
+            body = patches.scale_patch(replicas)
         except ValueError as e:
             raise InvalidRequest(f"kubernetes {self.cluster}: {e}") from e
         patch_scale = getattr(self._apps, f"patch_namespaced_{_SINGULAR[kind]}_scale")
@@ -400,7 +385,7 @@ class KubernetesClient:
         self, *, kind: RestartableKind, namespace: str, name: str
     ) -> Workload:
         """Annotate the pod template with the restart time, as kubectl does."""
-        body = mapping.restart_patch(self._now())
+        body = patches.restart_patch(self._now())
         patch = self._workload_api(kind, "patch_namespaced")
         obj = await self._call(
             lambda: self._json(patch, name, namespace, body, _content_type=STRATEGIC)
@@ -413,7 +398,7 @@ class KubernetesClient:
         await self._call(lambda: self._raw(delete, name, namespace))
 
     async def _node_patch(self, node: str, unschedulable: bool) -> Node:
-        body = mapping.cordon_patch(unschedulable)
+        body = patches.cordon_patch(unschedulable)
         patch = self._core.patch_node
         return mapping.node(
             await self._call(lambda: self._json(patch, node, body, _content_type=MERGE))
@@ -439,14 +424,14 @@ class KubernetesClient:
     ) -> Workload:
         """Set one container's requests and limits in the workload's pod template."""
         try:
-            body = mapping.resources_patch(container, requests, limits)
+            body = patches.resources_patch(container, requests, limits)
         except ValueError as e:
             raise InvalidRequest(f"kubernetes {self.cluster}: {e}") from e
         read = self._workload_api(kind, "read_namespaced")
         patch = self._workload_api(kind, "patch_namespaced")
 
         def apply() -> Json:
-            if not mapping.has_container(self._json(read, name, namespace), container):
+            if not patches.has_container(self._json(read, name, namespace), container):
                 plural = mapping.WORKLOAD_PLURALS[kind]
                 raise InvalidRequest(
                     f'kubernetes {self.cluster}: {plural} "{name}" has no container "{container}"'

@@ -1,4 +1,4 @@
-"""Kubernetes API objects (their JSON form, as dicts) to the port's DTOs, and the writes as patches.
+"""Kubernetes API objects (their JSON form, as dicts) to the port's DTOs.
 
 No SDK here: the real client asks the API server for raw JSON and the lab reads its store's JSON,
 so both targets go through these same functions.
@@ -6,7 +6,6 @@ so both targets go through these same functions.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, get_args
@@ -36,11 +35,10 @@ from connectors.kubernetes.models import (
     Workload,
     WorkloadKind,
 )
+from connectors.kubernetes.patches import RESTARTED_AT
+from connectors.kubernetes.quantities import quantity
 
 Json = Mapping[str, Any]
-
-RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
-"""The pod template annotation `kubectl rollout restart` sets."""
 
 WORKLOAD_PLURALS: dict[WorkloadKind, str] = {
     "Deployment": "deployments",
@@ -342,24 +340,6 @@ def items(obj: Json) -> list[Json]:
     return sorted((_obj(i) for i in _list(obj.get("items"))), key=sort_key)
 
 
-# ------------------------------------------------------------------------ quantities
-
-_SUFFIXES = {
-    "n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12,
-    "P": 1e15, "E": 1e18, "Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30, "Ti": 2.0**40,
-    "Pi": 2.0**50, "Ei": 2.0**60,
-}  # fmt: skip
-_QUANTITY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([a-zA-Z]*)$")
-
-
-def quantity(value: str) -> float:
-    """A Kubernetes quantity as a number (`250m` → 0.25, `1Gi` → 1073741824)."""
-    found = _QUANTITY.match(value.strip())
-    if not found or found.group(2) not in _SUFFIXES:
-        raise ValueError(f"not a Kubernetes quantity: {value!r}")
-    return float(found.group(1)) * _SUFFIXES[found.group(2)]
-
-
 def _usage(containers: Iterable[Json]) -> tuple[float, int]:
     cpu, memory = 0.0, 0.0
     for c in containers:
@@ -431,92 +411,3 @@ def role_binding(obj: Json) -> RoleBinding:
             for s in map(_obj, _list(obj.get("subjects")))
         ),
     )
-
-
-def _allows(rule: PolicyRule, verb: str, resource: str, api_group: str) -> bool:
-    def has(values: tuple[str, ...], wanted: str) -> bool:
-        return "*" in values or wanted in values
-
-    # A rule naming resourceNames grants those objects only, not the verb on the whole resource.
-    return (
-        has(rule.verbs, verb)
-        and has(rule.api_groups, api_group)
-        and has(rule.resources, resource)
-        and not rule.resource_names
-    )
-
-
-def grants(
-    *,
-    roles: Iterable[Role],
-    bindings: Iterable[RoleBinding],
-    verb: str,
-    resource: str,
-    namespace: str | None,
-    api_group: str = "",
-) -> list[tuple[RoleBinding, Subject]]:
-    """The (binding, subject) pairs that allow `verb` on `resource`, as RBAC's authorizer decides.
-
-    ClusterRoleBindings apply everywhere; a RoleBinding applies in its namespace only (so to
-    nothing when `namespace` is None); a RoleBinding may bind a ClusterRole. Aggregated
-    ClusterRoles are read as their stored rules.
-    """
-    by_ref: dict[tuple[str, str | None, str], Role] = {
-        (r.kind, r.namespace if r.kind == "Role" else None, r.name): r for r in roles
-    }
-    found: list[tuple[RoleBinding, Subject]] = []
-    for binding in bindings:
-        if binding.kind == "RoleBinding" and binding.namespace != namespace:
-            continue
-        ref_ns = binding.namespace if binding.role.kind == "Role" else None
-        bound = by_ref.get((binding.role.kind, ref_ns, binding.role.name))
-        if bound and any(_allows(rule, verb, resource, api_group) for rule in bound.rules):
-            found += [(binding, subject) for subject in binding.subjects]
-    return found
-
-
-# --------------------------------------------------------------------------- patches
-
-
-def scale_patch(replicas: int) -> dict[str, Any]:
-    """The merge patch of a `scale` subresource (or a workload) that sets its replicas."""
-    if replicas < 0:
-        raise ValueError(f"replicas must be 0 or more, not {replicas}")
-    return {"spec": {"replicas": replicas}}
-
-
-def restart_patch(at: datetime) -> dict[str, Any]:
-    """The strategic merge patch `kubectl rollout restart` sends."""
-    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}}
-
-
-def cordon_patch(unschedulable: bool) -> dict[str, Any]:
-    """The merge patch that cordons (or uncordons) a node."""
-    return {"spec": {"unschedulable": True if unschedulable else None}}
-
-
-def resources_patch(
-    container: str, requests: Mapping[str, str] | None, limits: Mapping[str, str] | None
-) -> dict[str, Any]:
-    """The strategic merge patch that sets one container's requests and limits in a template."""
-    if not requests and not limits:
-        raise ValueError("set_resources needs requests or limits")
-    for value in [*(requests or {}).values(), *(limits or {}).values()]:
-        quantity(value)
-    resources: dict[str, Any] = {}
-    if requests:
-        resources["requests"] = dict(requests)
-    if limits:
-        resources["limits"] = dict(limits)
-    return {
-        "spec": {
-            "template": {"spec": {"containers": [{"name": container, "resources": resources}]}}
-        }
-    }
-
-
-def has_container(obj: Json, name: str) -> bool:
-    """The workload's pod template has a container of that name."""
-    template_spec = _obj(_obj(_obj(obj.get("spec")).get("template")).get("spec"))
-    return any(_obj(c).get("name") == name for c in _list(template_spec.get("containers")))

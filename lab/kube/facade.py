@@ -9,12 +9,11 @@ kubectl tolerates), protobuf and CBOR (JSON is always answered).
 
 `serve_facade(store)` runs it with uvicorn on a free port of 127.0.0.1 in a background thread (over
 HTTPS with a throw-away certificate when it checks a bearer token) and yields it;
-`write_kubeconfig` writes a kubeconfig pointing at it.
+`lab.kube.kubeconfig.write_kubeconfig` writes a kubeconfig pointing at it.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import socket
 import tempfile
@@ -27,7 +26,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import uvicorn
-import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -409,43 +407,3 @@ def _wait(ready: Callable[[], bool], timeout_s: float = 10.0) -> None:
 def facade_url(facade: KubeFacade) -> str:
     """The facade's base URL (`https://` when it serves TLS)."""
     return f"{'https' if facade.ca_pem else 'http'}://{facade.address}"
-
-
-def write_kubeconfig(
-    path: Path,
-    *,
-    server: str,
-    token: str | None = None,
-    ca_pem: bytes | None = None,
-    cluster: str = "lab",
-    namespace: str | None = None,
-) -> Path:
-    """Write a kubeconfig with one cluster, user and context (all named `cluster`), current.
-
-    Args:
-        path: Where to write it (mode 0600: it may hold a token).
-        server: The API server URL (`facade_url(facade)` for the lab's facade).
-        token: A bearer token for the user.
-        ca_pem: The CA certificate that signed an HTTPS server's certificate (`facade.ca_pem`).
-        cluster: The name of the cluster, user and context.
-        namespace: The context's default namespace.
-    """
-    context: dict[str, Any] = {"cluster": cluster, "user": cluster}
-    if namespace:
-        context["namespace"] = namespace
-    user: dict[str, Any] = {"token": token} if token else {}
-    entry: dict[str, Any] = {"server": server}
-    if ca_pem:
-        entry["certificate-authority-data"] = base64.b64encode(ca_pem).decode("ascii")
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": cluster, "cluster": entry}],
-        "users": [{"name": cluster, "user": user}],
-        "contexts": [{"name": cluster, "context": context}],
-        "current-context": cluster,
-        "preferences": {},
-    }
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    path.chmod(0o600)
-    return path

@@ -11,13 +11,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 
-from connectors.kubernetes import mapping
+from connectors.kubernetes import mapping, patches, rbac
 from connectors.kubernetes.errors import error_for_status
 from connectors.kubernetes.models import (
     AccessSummary,
     Endpoints,
     Event,
-    Grant,
     Namespace,
     Node,
     ObjectRef,
@@ -184,27 +183,13 @@ class LabKubernetes:
             mapping.role_binding(o)
             for o in [*self._list("clusterrolebindings"), *self._list("rolebindings")]
         ]
-        found = mapping.grants(
+        return rbac.access_summary(
             roles=roles,
             bindings=bindings,
             verb=verb,
             resource=resource,
             namespace=namespace,
             api_group=api_group,
-        )
-        return AccessSummary(
-            verb=verb,
-            resource=resource,
-            api_group=api_group,
-            namespace=namespace,
-            grants=tuple(
-                Grant(
-                    subject=subject,
-                    binding=ObjectRef(kind=b.kind, name=b.name, namespace=b.namespace),
-                    role=b.role,
-                )
-                for b, subject in found
-            ),
         )
 
     # ----------------------------------------------------------------- writes
@@ -222,7 +207,7 @@ class LabKubernetes:
         self, *, kind: RestartableKind, namespace: str, name: str
     ) -> Workload:
         """Annotate the pod template with the restart time, as kubectl does."""
-        patch = mapping.restart_patch(self._store.now())
+        patch = patches.restart_patch(self._store.now())
         obj = self._patch(mapping.WORKLOAD_PLURALS[kind], name, namespace, patch, strategic=True)
         return mapping.workload(obj)
 
@@ -233,11 +218,11 @@ class LabKubernetes:
 
     async def cordon(self, *, node: str) -> Node:
         """Mark a node unschedulable."""
-        return mapping.node(self._patch("nodes", node, None, mapping.cordon_patch(True), False))
+        return mapping.node(self._patch("nodes", node, None, patches.cordon_patch(True), False))
 
     async def uncordon(self, *, node: str) -> Node:
         """Mark a node schedulable."""
-        return mapping.node(self._patch("nodes", node, None, mapping.cordon_patch(False), False))
+        return mapping.node(self._patch("nodes", node, None, patches.cordon_patch(False), False))
 
     async def set_resources(
         self,
@@ -252,7 +237,7 @@ class LabKubernetes:
         """Set one container's requests and limits in the workload's pod template."""
         plural = mapping.WORKLOAD_PLURALS[kind]
         with self._errors():
-            patch = mapping.resources_patch(container, requests, limits)
-            if not mapping.has_container(self._store.get(plural, name, namespace), container):
+            patch = patches.resources_patch(container, requests, limits)
+            if not patches.has_container(self._store.get(plural, name, namespace), container):
                 raise InvalidObject(f'{plural} "{name}" has no container "{container}"')
         return mapping.workload(self._patch(plural, name, namespace, patch, strategic=True))

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from lab.kube.facade import facade_url, serve_facade, write_kubeconfig
+from lab.kube.facade import facade_url, serve_facade
+from lab.kube.kubeconfig import write_kubeconfig
 from lab.kube.store import KubeStore
 from tests.integration.kube_cluster import LabClock, build_cluster, run_metrics_server
 

@@ -12,7 +12,8 @@ from pydantic import SecretStr
 
 from connectors.kubernetes.client import ClusterConfig, KubernetesClient, connect_all
 from core.errors import ConfigError, Forbidden, Unavailable
-from lab.kube.facade import facade_url, serve_facade, write_kubeconfig
+from lab.kube.facade import facade_url, serve_facade
+from lab.kube.kubeconfig import write_kubeconfig
 from lab.kube.store import KubeStore
 from tests.integration.kube_cluster import LabClock, build_cluster
 

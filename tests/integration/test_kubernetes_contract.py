@@ -20,7 +20,8 @@ from connectors.kubernetes.client import ClusterConfig, KubernetesClient, api_cl
 from connectors.kubernetes.models import ObjectRef, Subject
 from connectors.kubernetes.port import KubernetesPort
 from core.errors import InvalidRequest, NotFound
-from lab.kube.facade import facade_url, serve_facade, write_kubeconfig
+from lab.kube.facade import facade_url, serve_facade
+from lab.kube.kubeconfig import write_kubeconfig
 from lab.kube.port import LabKubernetes
 from lab.kube.store import KubeStore
 from tests.integration.kube_cluster import LabClock, build_cluster, run_metrics_server

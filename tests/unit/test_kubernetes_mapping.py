@@ -6,23 +6,24 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.kubernetes import mapping
+from connectors.kubernetes import mapping, patches, rbac
 from connectors.kubernetes.errors import error_for_status, status_message
 from connectors.kubernetes.models import ObjectRef, PolicyRule, Role, RoleBinding, Subject
+from connectors.kubernetes.quantities import quantity
 from core.errors import Forbidden, InvalidRequest, NotFound, Unavailable
 
 
 def test_quantities() -> None:
-    assert mapping.quantity("250m") == 0.25
-    assert mapping.quantity("2") == 2
-    assert mapping.quantity("1Gi") == 2**30
-    assert mapping.quantity("128974848") == 128974848
-    assert mapping.quantity("129e6") == 129e6
-    assert mapping.quantity("12345n") == pytest.approx(12345e-9)
+    assert quantity("250m") == 0.25
+    assert quantity("2") == 2
+    assert quantity("1Gi") == 2**30
+    assert quantity("128974848") == 128974848
+    assert quantity("129e6") == 129e6
+    assert quantity("12345n") == pytest.approx(12345e-9)
     with pytest.raises(ValueError, match="not a Kubernetes quantity"):
-        mapping.quantity("lots")
+        quantity("lots")
     with pytest.raises(ValueError):
-        mapping.quantity("1Qi")
+        quantity("1Qi")
 
 
 def test_timestamps_with_and_without_fractions() -> None:
@@ -129,7 +130,7 @@ def test_rbac_scopes_and_resource_names() -> None:
     ]
 
     def who(resource: str, namespace: str | None) -> list[Subject]:
-        found = mapping.grants(
+        found = rbac.grants(
             roles=roles, bindings=bindings, verb="get", resource=resource, namespace=namespace
         )
         return [subject for _, subject in found]
@@ -142,19 +143,19 @@ def test_rbac_scopes_and_resource_names() -> None:
 
 def test_patches() -> None:
     at = datetime(2026, 6, 1, 9, 30, 15, 999, tzinfo=UTC)
-    annotations = mapping.restart_patch(at)["spec"]["template"]["metadata"]["annotations"]
-    assert annotations == {mapping.RESTARTED_AT: "2026-06-01T09:30:15Z"}
-    assert mapping.cordon_patch(True) == {"spec": {"unschedulable": True}}
-    assert mapping.cordon_patch(False) == {"spec": {"unschedulable": None}}
-    assert mapping.scale_patch(0) == {"spec": {"replicas": 0}}
+    annotations = patches.restart_patch(at)["spec"]["template"]["metadata"]["annotations"]
+    assert annotations == {patches.RESTARTED_AT: "2026-06-01T09:30:15Z"}
+    assert patches.cordon_patch(True) == {"spec": {"unschedulable": True}}
+    assert patches.cordon_patch(False) == {"spec": {"unschedulable": None}}
+    assert patches.scale_patch(0) == {"spec": {"replicas": 0}}
     with pytest.raises(ValueError):
-        mapping.scale_patch(-1)
-    patch = mapping.resources_patch("app", {"cpu": "500m"}, None)
+        patches.scale_patch(-1)
+    patch = patches.resources_patch("app", {"cpu": "500m"}, None)
     assert patch["spec"]["template"]["spec"]["containers"] == [
         {"name": "app", "resources": {"requests": {"cpu": "500m"}}}
     ]
     with pytest.raises(ValueError, match="needs requests or limits"):
-        mapping.resources_patch("app", None, {})
+        patches.resources_patch("app", None, {})
 
 
 def test_errors_from_status_codes_keep_the_servers_message() -> None:
