@@ -202,7 +202,20 @@ def build_cluster(store: KubeStore) -> KubeStore:
     store.create(
         "pods",
         {
-            "metadata": {"name": "worker-0", "namespace": "shop", "labels": {"app": "worker"}},
+            "metadata": {
+                "name": "worker-0",
+                "namespace": "shop",
+                "labels": {"app": "worker"},
+                "ownerReferences": [
+                    {
+                        "apiVersion": "apps/v1",
+                        "kind": "StatefulSet",
+                        "name": "worker",
+                        "uid": "sts-uid",
+                        "controller": True,
+                    },
+                ],
+            },
             "spec": {"nodeName": "node-a", "containers": worker_containers},
             "status": {"phase": "Running"},
         },

@@ -67,6 +67,20 @@ def test_get_nodes_and_pods_in_all_namespaces(kubectl: Kubectl) -> None:
     assert ["shop", "pod/web-7d9f-ok", "1/1", "Running", "0", "24h"] in lines
 
 
+def test_get_prints_each_kind_as_the_api_server_does(kubectl: Kubectl) -> None:
+    out = kubectl("get", "all,events,endpoints").stdout
+    lines = [line.split() for line in out.splitlines() if line.strip()]
+    assert ["service/web", "ClusterIP", "10.96.0.20", "<none>", "80/TCP", "0s"] in lines
+    assert ["replicaset.apps/web-7d9f", "2", "2", "1", "0s"] in lines
+    assert ["statefulset.apps/worker", "1/1", "0s"] in lines
+    assert ["endpoints/web", "10.244.0.10:8080", "0s"] in lines
+    assert "Back-off restarting failed container app" in out
+    assert ["0s", "Warning", "BackOff", "pod/web-7d9f-oom"] in [line[:4] for line in lines]
+    wide = kubectl("get", "pods", "-o", "wide").stdout.splitlines()
+    assert wide[0].split()[-2:] == ["IP", "NODE"]
+    assert wide[2].split()[-2:] == ["10.244.0.11", "node-a"]
+
+
 def test_get_with_a_selector_and_as_json(kubectl: Kubectl) -> None:
     out = kubectl("get", "pods", "-l", "app=worker", "-o", "name").stdout
     assert out.split() == ["pod/worker-0"]
