@@ -156,10 +156,7 @@ class KubeFacade:
         }.get(path)
         if fixed is not None:
             return JSONResponse(fixed())
-        if "/watch/" in path or request.query_params.get("watch") in ("true", "1"):
-            raise ApiError(
-                405, "MethodNotAllowed", "the lab's Kubernetes facade does not serve watch"
-            )
+        _refuse_unserved(request)
         parsed = _parse(path)
         if parsed is None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
@@ -205,10 +202,34 @@ class KubeFacade:
             obj = store.patch(plural, target.name, target.namespace, _json(body), kind)
             return JSONResponse(obj)
         if method == "PUT":
-            return JSONResponse(store.replace(plural, _json(body)))
+            return JSONResponse(self._replace(target, _json(body)))
         if method == "DELETE":
             return JSONResponse(store.delete(plural, target.name, target.namespace))
         raise ApiError(405, "MethodNotAllowed", f"{method} is not allowed")
+
+    def _replace(self, target: _Target, obj: JsonObject) -> JsonObject:
+        """PUT: the name must match the URL's, and a resourceVersion must be the current one."""
+        plural, name = target.resource.plural, str(target.name)
+        meta = obj.setdefault("metadata", {})
+        if meta.get("name") != name:
+            raise ApiError(
+                400,
+                "BadRequest",
+                f"the name of the object ({meta.get('name')}) does not match the name on the URL "
+                f"({name})",
+            )
+        if target.namespace:
+            meta["namespace"] = target.namespace
+        current = self.store.get(plural, name, target.namespace)
+        version = meta.get("resourceVersion")
+        if version and version != current["metadata"]["resourceVersion"]:
+            raise ApiError(
+                409,
+                "Conflict",
+                f'Operation cannot be fulfilled on {plural} "{name}": the object has been '
+                "modified; please apply your changes to the latest version and try again",
+            )
+        return self.store.replace(plural, obj)
 
     def _list(self, request: Request, target: _Target) -> Response:
         query, resource = request.query_params, target.resource
@@ -329,6 +350,22 @@ def _patch_kind(request: Request) -> PatchKind:
             f"{', '.join(PATCH_TYPES)} (the lab serves no {content_type or 'untyped'} patches)",
         )
     return kind
+
+
+def _refuse_unserved(request: Request) -> None:
+    """Watches get a 405; protobuf and CBOR bodies a 415 (the facade decodes JSON only)."""
+    if "/watch/" in request.url.path or request.query_params.get("watch") in ("true", "1"):
+        raise ApiError(405, "MethodNotAllowed", "the lab's Kubernetes facade does not serve watch")
+    if request.method not in ("POST", "PUT"):
+        return
+    media = request.headers.get("content-type", "").split(";")[0].strip() or "application/json"
+    if media != "application/json":
+        raise ApiError(
+            415,
+            "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted media types include: "
+            f"application/json (the lab serves no {media})",
+        )
 
 
 def _json(body: bytes) -> JsonObject:

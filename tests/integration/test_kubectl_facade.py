@@ -151,6 +151,20 @@ def test_top_reads_the_metrics_api(kubectl: Kubectl) -> None:
     assert ["node-a", "1200m", "31%"] in nodes
 
 
+def test_apply_without_openapi_validation_creates_then_configures(
+    kubectl: Kubectl, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "settings.yaml"
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {LEVEL: %s}\n"
+    manifest.write_text(text % "info")
+    out = kubectl("apply", "--validate=false", "-f", str(manifest)).stdout
+    assert out.strip() == "configmap/settings created"
+    manifest.write_text(text % "debug")
+    out = kubectl("apply", "--validate=false", "-f", str(manifest)).stdout
+    assert out.strip() == "configmap/settings configured"
+    assert kubectl.store.get("configmaps", "settings", "shop")["data"] == {"LEVEL": "debug"}
+
+
 def test_errors_are_reported_as_the_server_said(kubectl: Kubectl) -> None:
     missing = kubectl("get", "pod", "nope", ok=False)
     assert missing.returncode == 1

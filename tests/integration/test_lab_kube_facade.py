@@ -118,6 +118,27 @@ def test_errors_are_status_objects(facade: KubeFacade) -> None:
     assert (status, body["reason"]) == (400, "BadRequest")
 
 
+def test_replace_checks_the_resource_version_and_the_name(facade: KubeFacade) -> None:
+    path = "/api/v1/namespaces/shop/services/web"
+    service = call(facade, path)[1]
+    service["metadata"]["labels"] = {"tier": "front"}
+    status, replaced = call(facade, path, method="PUT", body=service)
+    assert status == 200 and replaced["metadata"]["labels"] == {"tier": "front"}
+    status, stale = call(facade, path, method="PUT", body=service)  # the old resourceVersion
+    assert (status, stale["reason"]) == (409, "Conflict")
+    assert "the object has been modified" in stale["message"]
+    replaced["metadata"]["name"] = "other"
+    assert call(facade, path, method="PUT", body=replaced)[0] == 400
+    status, body = call(
+        facade,
+        "/api/v1/namespaces",
+        method="POST",
+        body={},
+        content_type="application/vnd.kubernetes.protobuf",
+    )
+    assert (status, body["reason"]) == (415, "UnsupportedMediaType")
+
+
 def test_scale_subresource_get_put_and_patch(facade: KubeFacade) -> None:
     path = "/apis/apps/v1/namespaces/shop/deployments/web/scale"
     status, scale = call(facade, path)
