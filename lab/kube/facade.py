@@ -4,8 +4,9 @@ Enough of the Kubernetes API for the official Python client and `kubectl` (get, 
 scale, rollout restart, cordon, delete): discovery, list and get of every resource of the store
 (selectors too), server-side Table printing, the pod `log` and workload `scale` subresources,
 merge and strategic merge patches, create, replace and delete, and errors as `Status` objects.
-Not served: watch (405), JSON patch and server-side apply (415), OpenAPI documents (404, which
-kubectl tolerates), protobuf and CBOR (JSON is always answered).
+Not served: watch (405), JSON patch and server-side apply (415), protobuf and CBOR bodies (415;
+JSON is always answered), OpenAPI documents (404: kubectl then needs `--validate=false` to apply).
+docs/kubernetes.md lists what kubectl does against it.
 
 `serve_facade(store)` runs it with uvicorn on a free port of 127.0.0.1 in a background thread (over
 HTTPS with a throw-away certificate when it checks a bearer token) and yields it;
@@ -14,6 +15,7 @@ HTTPS with a throw-away certificate when it checks a bearer token) and yields it
 
 from __future__ import annotations
 
+import hmac
 import json
 import socket
 import tempfile
@@ -131,7 +133,8 @@ class KubeFacade:
 
     async def _answer(self, request: Request) -> Response:
         if self.token is not None:
-            if request.headers.get("authorization") != f"Bearer {self.token}":
+            given = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(given, f"Bearer {self.token}".encode()):
                 return status(401, "Unauthorized", "Unauthorized")
         try:
             body = await request.body()
