@@ -15,16 +15,17 @@ from connectors.kubernetes.models import (
 )
 
 
-def _allows(rule: PolicyRule, verb: str, resource: str, api_group: str) -> bool:
+def _allows(rule: PolicyRule, verb: str, resource: str, api_group: str, name: str | None) -> bool:
     def has(values: tuple[str, ...], wanted: str) -> bool:
         return "*" in values or wanted in values
 
-    # A rule naming resourceNames grants those objects only, not the verb on the whole resource.
+    # A rule naming resourceNames grants those objects only, never the verb on the whole resource.
+    named = not rule.resource_names or (name is not None and name in rule.resource_names)
     return (
         has(rule.verbs, verb)
         and has(rule.api_groups, api_group)
         and has(rule.resources, resource)
-        and not rule.resource_names
+        and named
     )
 
 
@@ -36,11 +37,13 @@ def grants(
     resource: str,
     namespace: str | None,
     api_group: str = "",
+    name: str | None = None,
 ) -> list[tuple[RoleBinding, Subject]]:
     """The (binding, subject) pairs that allow `verb` on `resource`, as RBAC's authorizer decides.
 
     ClusterRoleBindings apply everywhere; a RoleBinding applies in its namespace only (so to
-    nothing when `namespace` is None); a RoleBinding may bind a ClusterRole. Aggregated
+    nothing when `namespace` is None); a RoleBinding may bind a ClusterRole. A rule with
+    `resourceNames` counts only for a request naming one of them (`name`). Aggregated
     ClusterRoles are read as their stored rules.
     """
     by_ref: dict[tuple[str, str | None, str], Role] = {
@@ -52,7 +55,7 @@ def grants(
             continue
         ref_ns = binding.namespace if binding.role.kind == "Role" else None
         bound = by_ref.get((binding.role.kind, ref_ns, binding.role.name))
-        if bound and any(_allows(rule, verb, resource, api_group) for rule in bound.rules):
+        if bound and any(_allows(r, verb, resource, api_group, name) for r in bound.rules):
             found += [(binding, subject) for subject in binding.subjects]
     return found
 

@@ -20,7 +20,7 @@ import json
 import socket
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +35,8 @@ from starlette.routing import Route
 
 from lab.kube import discovery
 from lab.kube.apiserver import SCALABLE, read_pod_log, read_scale, write_scale
+from lab.kube.authz import AccessDenied, Identity, authorize
+from lab.kube.authz import Request as AuthzRequest
 from lab.kube.selectors import InvalidSelector
 from lab.kube.store import (
     RESOURCES,
@@ -113,9 +115,19 @@ def _target(group_version: str, rest: list[str]) -> _Target:
 class KubeFacade:
     """The Starlette app of the facade over one store."""
 
-    def __init__(self, store: KubeStore, *, token: str | None = None) -> None:
+    def __init__(
+        self,
+        store: KubeStore,
+        *,
+        token: str | None = None,
+        users: Mapping[str, Identity] | None = None,
+    ) -> None:
+        if token is not None and users is not None:
+            raise ValueError("give the facade one token or a map of users' tokens, not both")
         self.store = store
         self.token = token
+        self.users = dict(users) if users is not None else None
+        """Bearer token → identity: with users, every request is authorized by RBAC."""
         self.lock = threading.Lock()
         """Held around every store access of a request (the store itself is not thread-safe)."""
         self.address = "127.0.0.1:0"
@@ -131,15 +143,25 @@ class KubeFacade:
         response.headers["connection"] = "close"
         return response
 
+    def _identity(self, request: Request) -> Identity | None:
+        """Who sent the request (None: anyone may); raises a 401 for a wrong token."""
+        given = request.headers.get("authorization", "").encode()
+        tokens = {self.token: None} if self.token is not None else self.users
+        for token, identity in (tokens or {}).items():
+            if hmac.compare_digest(given, f"Bearer {token}".encode()):
+                return identity
+        if tokens is None:
+            return None
+        raise ApiError(401, "Unauthorized", "Unauthorized")
+
     async def _answer(self, request: Request) -> Response:
-        if self.token is not None:
-            given = request.headers.get("authorization", "").encode()
-            if not hmac.compare_digest(given, f"Bearer {self.token}".encode()):
-                return status(401, "Unauthorized", "Unauthorized")
         try:
+            identity = self._identity(request)
             body = await request.body()
             with self.lock:
-                return self._route(request, body)
+                return self._route(request, body, identity)
+        except AccessDenied as e:
+            return status(403, "Forbidden", str(e))
         except ApiError as e:
             return status(e.code, e.reason, e.message)
         except ObjectNotFound as e:
@@ -150,7 +172,7 @@ class KubeFacade:
             writes = request.method in ("POST", "PUT", "PATCH")
             return status(422 if writes else 400, "Invalid" if writes else "BadRequest", str(e))
 
-    def _route(self, request: Request, body: bytes) -> Response:
+    def _route(self, request: Request, body: bytes, identity: Identity | None) -> Response:
         path = request.url.path
         fixed: Callable[[], Any] | None = {
             "/version": lambda: discovery.VERSION,
@@ -165,13 +187,15 @@ class KubeFacade:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         group_version, rest = parsed
         if group_version == discovery.METRICS and self.store.metrics_server:
-            return self._metrics(request, rest)
+            return self._metrics(request, rest, identity)
         if not rest:
             resources = discovery.resource_list(group_version)
             if resources is None:
                 raise ApiError(404, "NotFound", "the server could not find the requested resource")
             return JSONResponse(resources)
         target = _target(group_version, rest)
+        if identity is not None:
+            authorize(self.store, identity, _rbac_request(request.method, target))
         if target.subresource == "log" and target.resource.plural == "pods":
             return self._log(request, target)
         if target.subresource == "scale":
@@ -297,7 +321,7 @@ class KubeFacade:
             raise ApiError(405, "MethodNotAllowed", f"{request.method} is not allowed on scale")
         return JSONResponse(write_scale(self.store, plural, name, namespace, replicas))
 
-    def _metrics(self, request: Request, rest: list[str]) -> Response:
+    def _metrics(self, request: Request, rest: list[str], identity: Identity | None) -> Response:
         """`metrics.k8s.io/v1beta1`: NodeMetrics and PodMetrics, list and get."""
         if request.method != "GET":
             raise ApiError(405, "MethodNotAllowed", "the metrics API is read only")
@@ -313,6 +337,10 @@ class KubeFacade:
             kind = "pods"
         else:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if identity is not None:
+            verb, name = ("get", rest[1]) if len(rest) == 2 else ("list", None)
+            asked = AuthzRequest(verb, kind, namespace, name, api_group="metrics.k8s.io")
+            authorize(self.store, identity, asked)
         found = self.store.list_usage(kind, namespace)
         if len(rest) == 2:
             match = [m for m in found if m["metadata"]["name"] == rest[1]]
@@ -336,6 +364,17 @@ class KubeFacade:
                 "items": found,
             }
         )
+
+
+_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+
+
+def _rbac_request(method: str, target: _Target) -> AuthzRequest:
+    """What RBAC checks for a request on a resource path."""
+    verb = _VERBS.get(method) or ("get" if target.name else "list")
+    return AuthzRequest(
+        verb, target.resource.plural, target.namespace, target.name, target.subresource
+    )
 
 
 def _wants_table(request: Request) -> bool:
@@ -393,20 +432,26 @@ def _number(value: str) -> int:
 
 @contextmanager
 def serve_facade(
-    store: KubeStore, *, token: str | None = None, tls: bool | None = None
+    store: KubeStore,
+    *,
+    token: str | None = None,
+    users: Mapping[str, Identity] | None = None,
+    tls: bool | None = None,
 ) -> Iterator[KubeFacade]:
     """Serve the facade on a free port of 127.0.0.1 in a background thread, until exit.
 
     Args:
         store: The cluster to serve.
         token: The bearer token every request must carry; None to accept any request.
+        users: Instead of one token, each user's token and identity: requests are then
+            authorized by the store's RBAC objects (403 Forbidden as the API server words it).
         tls: Serve HTTPS with a throw-away self-signed certificate (`facade.ca_pem`). Defaults
-            to on with a token, since kubectl sends tokens only over TLS.
+            to on with tokens, since kubectl sends tokens only over TLS.
     """
-    facade = KubeFacade(store, token=token)
+    facade = KubeFacade(store, token=token, users=users)
     with ExitStack() as stack:
         config = uvicorn.Config(facade.app, log_level="warning", lifespan="off", access_log=False)
-        if tls if tls is not None else token is not None:
+        if tls if tls is not None else (token is not None or users is not None):
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lab-kube-")))
             cert, key = self_signed(folder)
             facade.ca_pem = cert.read_bytes()

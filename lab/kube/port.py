@@ -31,6 +31,8 @@ from connectors.kubernetes.models import (
     WorkloadKind,
 )
 from lab.kube.apiserver import read_pod_log, write_scale
+from lab.kube.authz import AccessDenied, Identity, authorize
+from lab.kube.authz import Request as AuthzRequest
 from lab.kube.selectors import InvalidSelector
 from lab.kube.store import InvalidObject, JsonObject, KubeStore, ObjectExists, ObjectNotFound
 
@@ -38,16 +40,36 @@ NO_METRICS = "the metrics API (metrics.k8s.io) is not served by this cluster"
 
 
 class LabKubernetes:
-    """`KubernetesPort` over a `KubeStore`."""
+    """`KubernetesPort` over a `KubeStore`, as anyone or as one identity checked by RBAC."""
 
-    def __init__(self, store: KubeStore) -> None:
+    def __init__(self, store: KubeStore, *, identity: Identity | None = None) -> None:
+        """The port over `store`; with `identity`, each call is authorized as by the API server."""
         self._store = store
+        self._identity = identity
+
+    def _check(
+        self,
+        verb: str,
+        plural: str,
+        namespace: str | None = None,
+        name: str | None = None,
+        subresource: str | None = None,
+        api_group: str | None = None,
+    ) -> None:
+        """Raise `Forbidden` unless the identity may do this (always allowed without identity)."""
+        if self._identity is None:
+            return
+        asked = AuthzRequest(verb, plural, namespace, name, subresource, api_group)
+        with self._errors():
+            authorize(self._store, self._identity, asked)
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
         """Store failures as the errors the real client raises for the API server's answer."""
         try:
             yield
+        except AccessDenied as e:
+            raise error_for_status(403, str(e), cluster=self._store.cluster) from e
         except ObjectNotFound as e:
             raise error_for_status(404, str(e), cluster=self._store.cluster) from e
         except ObjectExists as e:
@@ -63,16 +85,19 @@ class LabKubernetes:
         labels: str | None = None,
         fields: str | None = None,
     ) -> list[JsonObject]:
+        self._check("list", plural, namespace)
         with self._errors():
             return self._store.list(plural, namespace, label_selector=labels, field_selector=fields)
 
     def _get(self, plural: str, name: str, namespace: str | None = None) -> JsonObject:
+        self._check("get", plural, namespace, name)
         with self._errors():
             return self._store.get(plural, name, namespace)
 
     def _patch(
         self, plural: str, name: str, namespace: str | None, patch: JsonObject, strategic: bool
     ) -> JsonObject:
+        self._check("patch", plural, namespace, name)
         with self._errors():
             return self._store.patch(
                 plural, name, namespace, patch, "strategic" if strategic else "merge"
@@ -142,6 +167,7 @@ class LabKubernetes:
         tail: int | None = 500,
     ) -> str:
         """A container's log."""
+        self._check("get", "pods", namespace, pod, "log")
         with self._errors():
             return read_pod_log(
                 self._store,
@@ -157,12 +183,13 @@ class LabKubernetes:
         """Usage the world recorded, when the lab cluster runs a metrics server."""
         if not self._store.metrics_server:
             return ResourceUsage(available=False, reason=NO_METRICS)
-        with self._errors():
-            return ResourceUsage(
-                available=True,
-                nodes=tuple(mapping.node_usage(n) for n in self._store.list_usage("nodes")),
-                pods=tuple(mapping.pod_usage(p) for p in self._store.list_usage("pods", namespace)),
-            )
+        self._check("list", "nodes", api_group="metrics.k8s.io")
+        self._check("list", "pods", namespace, api_group="metrics.k8s.io")
+        return ResourceUsage(
+            available=True,
+            nodes=tuple(mapping.node_usage(n) for n in self._store.list_usage("nodes")),
+            pods=tuple(mapping.pod_usage(p) for p in self._store.list_usage("pods", namespace)),
+        )
 
     async def list_roles(self, *, namespace: str | None) -> list[Role]:
         """Roles of a namespace, or the ClusterRoles."""
@@ -178,11 +205,11 @@ class LabKubernetes:
         self, *, verb: str, resource: str, namespace: str | None, api_group: str = ""
     ) -> AccessSummary:
         """Who may `verb` the `resource`, from the cluster's RBAC objects."""
-        roles = [mapping.role(o) for o in [*self._list("clusterroles"), *self._list("roles")]]
-        bindings = [
-            mapping.role_binding(o)
-            for o in [*self._list("clusterrolebindings"), *self._list("rolebindings")]
-        ]
+        roles = await self.list_roles(namespace=None)
+        bindings = await self.list_role_bindings(namespace=None)
+        if namespace is not None:
+            roles += await self.list_roles(namespace=namespace)
+            bindings += await self.list_role_bindings(namespace=namespace)
         return rbac.access_summary(
             roles=roles,
             bindings=bindings,
@@ -200,6 +227,9 @@ class LabKubernetes:
         """Set a workload's replicas through its scale subresource."""
         plural = mapping.WORKLOAD_PLURALS[kind]
         with self._errors():
+            patches.scale_patch(replicas)
+        self._check("patch", plural, namespace, name, "scale")
+        with self._errors():
             write_scale(self._store, plural, name, namespace, replicas)
         return await self.get_workload(kind=kind, namespace=namespace, name=name)
 
@@ -213,6 +243,7 @@ class LabKubernetes:
 
     async def delete_pod(self, *, namespace: str, name: str) -> None:
         """Delete a pod."""
+        self._check("delete", "pods", namespace, name)
         with self._errors():
             self._store.delete("pods", name, namespace)
 
@@ -238,6 +269,8 @@ class LabKubernetes:
         plural = mapping.WORKLOAD_PLURALS[kind]
         with self._errors():
             patch = patches.resources_patch(container, requests, limits)
-            if not patches.has_container(self._store.get(plural, name, namespace), container):
+        current = self._get(plural, name, namespace)
+        with self._errors():
+            if not patches.has_container(current, container):
                 raise InvalidObject(f'{plural} "{name}" has no container "{container}"')
         return mapping.workload(self._patch(plural, name, namespace, patch, strategic=True))

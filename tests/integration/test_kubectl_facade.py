@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from lab.kube.authz import Identity
 from lab.kube.facade import facade_url, serve_facade
 from lab.kube.kubeconfig import write_kubeconfig
 from lab.kube.store import KubeStore
@@ -177,3 +178,28 @@ def test_errors_are_reported_as_the_server_said(kubectl: Kubectl) -> None:
     config.write_text(config.read_text().replace(TOKEN, "wrong"))
     denied = kubectl("get", "pods", ok=False)
     assert "Unauthorized" in denied.stderr
+
+
+def test_rbac_refusals_as_kubectl_prints_them(tmp_path: Path) -> None:
+    store = build_cluster(KubeStore(cluster="lab", now=LabClock()))
+    with serve_facade(store, users={"alice-token": Identity("alice")}) as facade:
+        kubeconfig = write_kubeconfig(
+            tmp_path / "kubeconfig",
+            server=facade_url(facade),
+            token="alice-token",
+            ca_pem=facade.ca_pem,
+            namespace="shop",
+        )
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+        alice = Kubectl(store, env | {"KUBECONFIG": str(kubeconfig), "NO_PROXY": "127.0.0.1"})
+        assert "web-7d9f-oom" in alice("get", "pods").stdout
+        assert "fatal: out of memory" in alice("logs", "web-7d9f-oom", "--previous").stdout
+        denied = alice("scale", "deployment", "web", "--replicas=0", ok=False)
+        assert (
+            'deployments.apps "web" is forbidden: User "alice" cannot get resource "deployments" '
+            'in API group "apps" in the namespace "shop"'
+        ) in denied.stderr
+        assert store.get("deployments", "web", "shop")["spec"]["replicas"] == 2
+        nodes = alice("get", "nodes", ok=False)
+        assert "Error from server (Forbidden): nodes is forbidden" in nodes.stderr
+        assert 'cannot list resource "nodes" in API group "" at the cluster scope' in nodes.stderr

@@ -8,6 +8,7 @@ the facade and the lab's port must all agree, errors and their messages included
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,11 +16,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from pydantic import SecretStr
 
 from connectors.kubernetes.client import ClusterConfig, KubernetesClient, api_client
 from connectors.kubernetes.models import ObjectRef, Subject
 from connectors.kubernetes.port import KubernetesPort
-from core.errors import InvalidRequest, NotFound
+from core.errors import Forbidden, InvalidRequest, NotFound
+from lab.kube.authz import Identity
 from lab.kube.facade import facade_url, serve_facade
 from lab.kube.kubeconfig import write_kubeconfig
 from lab.kube.port import LabKubernetes
@@ -40,6 +43,12 @@ class Target:
     clock: LabClock
 
 
+@dataclass
+class Users:
+    ports: dict[str, KubernetesPort]
+    store: KubeStore
+
+
 @pytest.fixture(params=["lab", "http"])
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     clock = LabClock()
@@ -53,6 +62,34 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
         client = KubernetesClient(api_client(config), cluster="lab", now=clock)
         yield Target(client, store, clock)
         client.close()
+
+
+@pytest.fixture(params=["lab", "http"])
+def as_user(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Users]:
+    """Ports acting as alice (reads pods in shop) and bob (group sre: everything), by RBAC."""
+    store = build_cluster(KubeStore(cluster="lab", now=LabClock()))
+    identities = {"alice": Identity("alice"), "bob": Identity("bob", ("sre",))}
+    if request.param == "lab":
+        yield Users({n: LabKubernetes(store, identity=i) for n, i in identities.items()}, store)
+        return
+    with serve_facade(store, users={f"{n}-token": i for n, i in identities.items()}) as facade:
+        assert facade.ca_pem is not None
+        ca = tmp_path / "ca.crt"
+        ca.write_bytes(facade.ca_pem)
+        clients = {
+            name: KubernetesClient.connect(
+                ClusterConfig(
+                    name="lab",
+                    server=facade_url(facade),
+                    token=SecretStr(f"{name}-token"),
+                    ca_file=ca,
+                )
+            )
+            for name in identities
+        }
+        yield Users(dict(clients), store)
+        for client in clients.values():
+            client.close()
 
 
 # ---------------------------------------------------------------------- reads
@@ -275,3 +312,45 @@ def test_unknown_objects_are_not_found_with_the_servers_message(target: Target) 
 def test_a_bad_selector_is_an_invalid_request(target: Target) -> None:
     with pytest.raises(InvalidRequest, match="unable to parse requirement"):
         run(target.port.list_pods(namespace="shop", selector="app in web"))
+
+
+# ----------------------------------------------------------------------- RBAC
+
+
+def test_rbac_allows_what_a_role_grants(as_user: Users) -> None:
+    alice = as_user.ports["alice"]
+    assert len(run(alice.list_pods(namespace="shop"))) == 3
+    assert run(alice.get_pod(namespace="shop", name="web-7d9f-oom")).restarts == 4
+    assert "out of memory" in run(
+        alice.pod_logs(namespace="shop", pod="web-7d9f-oom", previous=True)
+    )
+    bob = as_user.ports["bob"]
+    run(bob.scale(kind="Deployment", namespace="shop", name="web", replicas=3))
+    assert as_user.store.get("deployments", "web", "shop")["spec"]["replicas"] == 3
+
+
+def test_rbac_refusals_are_forbidden_with_the_servers_message(as_user: Users) -> None:
+    alice = as_user.ports["alice"]
+    with pytest.raises(Forbidden) as caught:
+        run(alice.list_pods(namespace="default"))
+    assert caught.value.message == (
+        'kubernetes lab: pods is forbidden: User "alice" cannot list resource "pods" '
+        'in API group "" in the namespace "default"'
+    )
+    with pytest.raises(Forbidden, match=r'cannot list resource "nodes" .* at the cluster scope'):
+        run(alice.list_nodes())
+    with pytest.raises(
+        Forbidden,
+        match=re.escape(
+            'deployments.apps "web" is forbidden: User "alice" cannot patch resource '
+            '"deployments/scale" in API group "apps" in the namespace "shop"'
+        ),
+    ):
+        run(alice.scale(kind="Deployment", namespace="shop", name="web", replicas=9))
+    with pytest.raises(Forbidden, match='pods "worker-0" is forbidden'):
+        run(alice.delete_pod(namespace="shop", name="worker-0"))
+    assert as_user.store.get("deployments", "web", "shop")["spec"]["replicas"] == 2
+    assert as_user.store.get("pods", "worker-0", "shop")
+    # Authorization comes before existence, as on a real API server.
+    with pytest.raises(Forbidden):
+        run(alice.get_workload(kind="Deployment", namespace="shop", name="nope"))

@@ -139,6 +139,10 @@ def test_rbac_scopes_and_resource_names() -> None:
     assert who("pods", "b") == [] and who("pods", None) == []
     # resourceNames grant the named objects only, never the whole resource.
     assert who("secrets", "a") == []
+    named = rbac.grants(
+        roles=roles, bindings=bindings, verb="get", resource="secrets", namespace="a", name="s"
+    )
+    assert [subject for _, subject in named] == [eve]
 
 
 def test_patches() -> None:
