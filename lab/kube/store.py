@@ -13,6 +13,7 @@ test is exactly what `kubectl` sees over HTTP.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import itertools
 import uuid
@@ -104,6 +105,13 @@ class KubeStore:
         self._logs: dict[tuple[str, str, str, bool], list[LogLine]] = {}
         self.resource_version = 0
         """The newest resource version handed out (a list's `metadata.resourceVersion`)."""
+        self.metrics_server = False
+        """The cluster runs a metrics server: `metrics.k8s.io` is served (off: usage unknown)."""
+        self._usage: dict[tuple[str, str, str], JsonObject] = {}
+
+    def now(self) -> datetime:
+        """The lab clock's time (what `sinceSeconds` and restart annotations count from)."""
+        return self._now()
 
     # ------------------------------------------------------------------ reads
 
@@ -204,6 +212,7 @@ class KubeStore:
         if plural == "pods":
             for key in [k for k in self._logs if k[0] == namespace and k[1] == name]:
                 del self._logs[key]
+            self._usage.pop(("pods", namespace or "", name), None)
         self.resource_version = next(self._versions)
         return removed
 
@@ -248,6 +257,58 @@ class KubeStore:
             )
         event.update(message=message, type=type_, lastTimestamp=now, count=event["count"] + 1)
         return self.replace("events", event)
+
+    # ---------------------------------------------------------------- metrics
+
+    def record_usage(
+        self,
+        kind: Literal["nodes", "pods"],
+        name: str,
+        usage: dict[str, dict[str, str]],
+        *,
+        namespace: str | None = None,
+        window: str = "30s",
+    ) -> JsonObject:
+        """Set the measured usage of a node or pod, as `metrics.k8s.io/v1beta1` reports it.
+
+        Args:
+            kind: `nodes` or `pods`.
+            name: The node or pod.
+            usage: For a node, `{"usage": {"cpu": "1200m", "memory": "3Gi"}}`; for a pod, one
+                entry per container: `{"app": {"cpu": "250m", "memory": "200Mi"}}`.
+            namespace: The pod's namespace.
+            window: The span the measure covers.
+        """
+        metadata: JsonObject = {"name": name, "creationTimestamp": _timestamp(self._now())}
+        body: JsonObject = {
+            "apiVersion": "metrics.k8s.io/v1beta1",
+            "metadata": metadata,
+            "timestamp": _timestamp(self._now()),
+            "window": window,
+        }
+        if kind == "nodes":
+            body["kind"] = "NodeMetrics"
+            body["usage"] = dict(usage.get("usage", {}))
+        else:
+            if not namespace:
+                raise InvalidObject(f"pod usage of {name!r}: a namespace is required")
+            metadata["namespace"] = namespace
+            body["kind"] = "PodMetrics"
+            body["containers"] = [{"name": c, "usage": dict(u)} for c, u in usage.items()]
+        self._usage[(kind, namespace or "", name)] = body
+        return copy.deepcopy(body)
+
+    def list_usage(
+        self, kind: Literal["nodes", "pods"], namespace: str | None = None
+    ) -> builtins.list[JsonObject]:
+        """Copies of the usage records of nodes or pods (one namespace, or all)."""
+        return copy.deepcopy(
+            [
+                obj
+                for (k, ns, _), obj in sorted(self._usage.items())
+                if k == kind and (namespace is None or ns == namespace)
+            ]
+        )
 
     # ------------------------------------------------------------------- logs
 

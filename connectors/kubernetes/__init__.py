@@ -1,0 +1,1 @@
+"""The Kubernetes connector: `KubernetesPort`, its DTOs, the JSON mapping and the real client."""
