@@ -2,7 +2,7 @@
 
 Every app was deployed days to months before the lab's epoch and has run since (a few
 containers restarted once, long ago). One app, `shop/frontend`, was rolled out to a new
-version 20 minutes before the epoch, so the cluster has what a live one has: a previous
+version 20 minutes before the build's instant, so the cluster has what a live one has: a previous
 ReplicaSet scaled to 0 (something to roll back to) and recent events of a rollout.
 """
 
@@ -60,9 +60,18 @@ class _Addresses:
 
 
 def populate(
-    store: KubeStore, rng: Keyed, nodes: list[NodeBacking], clock: ManualClock, epoch: datetime
+    store: KubeStore,
+    rng: Keyed,
+    nodes: list[NodeBacking],
+    clock: ManualClock,
+    epoch: datetime,
+    *,
+    now: datetime,
 ) -> None:
-    """Create the whole cluster; leaves `clock` at the last rollout step, before `epoch`."""
+    """Create the whole cluster as of `now`; leaves `clock` at the rollout's last step.
+
+    Ages count back from `epoch` (the same for every `now`); the rollout ends just before `now`.
+    """
     born = epoch - CLUSTER_AGE
     for name in NAMESPACES:
         store.create(
@@ -94,7 +103,7 @@ def populate(
             workers, key=lambda n: rng.unit("place", app.namespace, app.name, n.node)
         )
         if app in rolled:
-            _rolled_out(store, rng, app, placement, addresses, clock, created, epoch)
+            _rolled_out(store, rng, app, placement, addresses, clock, created, now)
         else:
             _steady(store, rng, app, placement, addresses, created, epoch)
         if app.port is not None:
@@ -167,9 +176,9 @@ def _rolled_out(
     addresses: _Addresses,
     clock: ManualClock,
     created: datetime,
-    epoch: datetime,
+    now: datetime,
 ) -> None:
-    """Revision 1 since `created`; revision 2 rolled out pod by pod from `epoch - 20m`."""
+    """Revision 1 since `created`; revision 2 rolled out pod by pod from `now - 20m`."""
     old_image, new_image = image(rng, app, 1), image(rng, app, 2)
     deploy = store.create(
         "deployments", objects.deployment(app, new_image, created=created, revision=2)
@@ -188,7 +197,7 @@ def _rolled_out(
             created=created,
         ),
     )
-    start = epoch - ROLLOUT_AGO
+    start = now - ROLLOUT_AGO
     clock.set(start)
     new_rs = store.create(
         "replicasets",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from connectors.stackstorm.models import Action, Execution
-from core.clock import ManualClock
+from core.clock import ManualClock, ensure_utc
 from lab.kube.store import KubeStore
 from lab.world.kube_estate import populate
 from lab.world.kube_nodes import NodeBacking
@@ -28,6 +28,8 @@ from lab.world.vsphere_estate import VSphereEstate, build_vsphere
 LAB_EPOCH = datetime(2026, 11, 16, 10, 0, tzinfo=UTC)
 """Lab time 0: a Monday, 10:00 UTC (business hours, so load is near its daily high)."""
 DEFAULT_SEED = 7
+MAX_LEAD = timedelta(days=1)
+"""How long before the epoch a world may start (no pod restarted within the last two days)."""
 
 K8S_VMS = [
     ("k8s-cp-01", "k8s-control-plane", 4, 8192),
@@ -63,15 +65,26 @@ class World:
     """Run at every advance, in order (the three above first)."""
 
     @classmethod
-    def build(cls, seed: int = DEFAULT_SEED, *, epoch: datetime = LAB_EPOCH) -> World:
-        """Lay out the estate of `seed` as it stands at `epoch`, with its last hour of logs."""
+    def build(
+        cls, seed: int = DEFAULT_SEED, *, epoch: datetime = LAB_EPOCH, start: datetime | None = None
+    ) -> World:
+        """Lay out the estate of `seed` with the clock at `start`, and its last hour of logs.
+
+        `start` (default: `epoch`) lets a scenario begin before lab time 0, so that a fault
+        with `at: -30m` happens while the clock runs: build at `epoch - 30m`, apply the fault,
+        advance 30 minutes. Names, sizes, ages and series are the same for every `start`; only
+        what happened just before it (the last hour of logs, a recent rollout) moves with it.
+        """
+        now = epoch if start is None else ensure_utc(start)
+        if not epoch - MAX_LEAD <= now <= epoch:
+            raise ValueError(f"start must lie within {MAX_LEAD} before the epoch {epoch}")
         rng = Keyed(seed)
-        clock = ManualClock(epoch - LOG_WINDOW)
+        clock = ManualClock(now - LOG_WINDOW)
         vsphere = build_vsphere(rng, k8s_vms=K8S_VMS)
         openstack = build_openstack(rng, now=epoch, k8s_servers=K8S_SERVERS)
         nodes = node_backings(vsphere, openstack)
         kube = KubeStore(cluster="lab", now=clock.now)
-        populate(kube, rng, nodes, clock, epoch)
+        populate(kube, rng, nodes, clock, epoch, now=now)
         metrics = MetricStore(seed=seed, anchor=epoch)
         define_estate(
             metrics, rng, vsphere=vsphere, openstack=openstack, kube=kube, nodes=nodes, epoch=epoch
@@ -89,8 +102,8 @@ class World:
             actions=action_catalog(),
         )
         world.processes = [world.logs, world.heartbeats, EventExpiry()]
-        clock.set(epoch)
-        world.run_processes(epoch - LOG_WINDOW, epoch)
+        clock.set(now)
+        world.run_processes(now - LOG_WINDOW, now)
         return world
 
     def now(self) -> datetime:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from lab.kube.store import KubeStore
 from lab.world.metrics_port import WorldMetrics
 from lab.world.processes import LOG_WINDOW
@@ -69,3 +71,20 @@ def test_a_long_jump_writes_only_the_last_hour_of_logs() -> None:
     world.advance(timedelta(days=2))
     gap = world.kube.read_log(*key, since=LAB_EPOCH, timestamps=True).splitlines()
     assert gap and min(gap) >= (world.now() - LOG_WINDOW).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def test_a_world_may_start_before_the_epoch_with_the_same_estate() -> None:
+    early = World.build(7, start=LAB_EPOCH - timedelta(minutes=30))
+    assert early.now() == LAB_EPOCH - timedelta(minutes=30)
+    on_time = World.build(7)
+    names = sorted(p["metadata"]["name"] for p in on_time.kube.list("pods"))
+    assert sorted(p["metadata"]["name"] for p in early.kube.list("pods")) == names
+    key = log_of(early.kube, "payments", "api")
+    assert early.kube.read_log(*key, since=early.now()) == ""
+    early.advance(timedelta(minutes=30))
+    assert early.now() == LAB_EPOCH
+    assert early.kube.read_log(*key, since=LAB_EPOCH - timedelta(minutes=1)) != ""
+    series = early.metrics.all()[0]
+    assert early.metrics.value(series, LAB_EPOCH) == on_time.metrics.value(series, LAB_EPOCH)
+    with pytest.raises(ValueError, match="start must lie within"):
+        World.build(7, start=LAB_EPOCH + timedelta(minutes=1))
