@@ -60,6 +60,7 @@ def world_state(world: World) -> dict[str, Any]:
         "series": series,
         "actions": [a.model_dump(mode="json") for a in world.actions],
         "executions": [e.model_dump(mode="json") for e in world.executions.values()],
+        "faults": [dataclasses.asdict(f) for f in world.faults],
     }
 
 

@@ -171,9 +171,10 @@ def _condition(
 ) -> JsonObject:
     status = "True" if ok else "False"
     previous = old.get(type_)
-    unchanged = previous is not None and previous["status"] == status
-    since = previous["lastTransitionTime"] if unchanged and previous else ts(now)
-    updated = previous["lastUpdateTime"] if unchanged and previous else ts(now)
+    same_status = previous is not None and previous["status"] == status
+    same = same_status and previous is not None and previous["message"] == message
+    since = previous["lastTransitionTime"] if same_status and previous else ts(now)
+    updated = previous["lastUpdateTime"] if same and previous else ts(now)
     return {
         "type": type_,
         "status": status,

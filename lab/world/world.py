@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from connectors.stackstorm.models import Action, Execution
 from core.clock import ManualClock, ensure_utc
@@ -43,6 +44,16 @@ K8S_SERVERS = [("k8s-worker-05", "k8s.worker"), ("k8s-worker-06", "k8s.worker")]
 """Cluster machines on OpenStack: (name, flavor)."""
 
 
+@dataclass(frozen=True)
+class FaultRecord:
+    """A fault the world went through: catalog name, target, parameters, and when."""
+
+    name: str
+    target: dict[str, str]
+    params: dict[str, Any]
+    at: datetime
+
+
 @dataclass
 class World:
     """The lab estate and everything that changes it over lab time."""
@@ -62,7 +73,9 @@ class World:
     logs: PodLogs = field(default_factory=PodLogs)
     heartbeats: NodeHeartbeats = field(default_factory=NodeHeartbeats)
     processes: list[Process] = field(default_factory=list)
-    """Run at every advance, in order (the three above first)."""
+    """Run at every advance, in order (faults' own first, then logs, heartbeats, expiry)."""
+    faults: list[FaultRecord] = field(default_factory=list)
+    """Faults applied so far (`lab.faults`), in order."""
 
     @classmethod
     def build(

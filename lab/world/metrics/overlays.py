@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-CRASHLOOP_BACKOFF_CAP = timedelta(minutes=5)
-"""The kubelet doubles its restart back-off from 10 s up to 5 min."""
+from lab.world.crashloop import crashloop_state
 
 
 class Effect(Protocol):
@@ -84,17 +83,27 @@ class CrashLoopRestarts:
 
     def apply(self, value: float, elapsed: timedelta) -> float:
         """`value` plus the restarts that happened within `elapsed`."""
-        return value + crashloop_restarts(elapsed, self.runs_for)
+        return value + crashloop_state(elapsed, self.runs_for).restarts
 
 
-def crashloop_restarts(elapsed: timedelta, runs_for: timedelta) -> int:
-    """How many times a crash-looping container restarted within `elapsed` of its first crash."""
-    restarts, clock, backoff = 0, runs_for, timedelta(seconds=10)
-    while clock + backoff <= elapsed:
-        clock += backoff + runs_for
-        restarts += 1
-        backoff = min(backoff * 2, CRASHLOOP_BACKOFF_CAP)
-    return restarts
+@dataclass(frozen=True)
+class CrashLoopFill:
+    """A crash-looping container's gauge: from its baseline up to `level` on every run.
+
+    A working set filling its memory limit until the OOM killer ends the run; it reads 0
+    while the kubelet waits out the back-off.
+    """
+
+    level: float
+    runs_for: timedelta
+
+    def apply(self, value: float, elapsed: timedelta) -> float:
+        """The baseline-to-level climb of the current run, or 0 between runs."""
+        state = crashloop_state(elapsed, self.runs_for)
+        if not state.running:
+            return 0.0
+        progress = min(1.0, (elapsed - state.since) / self.runs_for)
+        return value + (self.level - value) * progress
 
 
 @dataclass(frozen=True)

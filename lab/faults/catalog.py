@@ -1,0 +1,39 @@
+"""The fault catalog: names scenarios use (`fault: k8s.oom_kill`) and what each one does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from core.errors import InvalidRequest
+from lab.faults import kubernetes, openstack, vsphere
+from lab.kube.store import ObjectNotFound
+from lab.world.world import FaultRecord, World
+
+FaultFn = Callable[[World, dict[str, str], dict[str, Any]], None]
+
+FAULTS: dict[str, FaultFn] = {
+    "k8s.oom_kill": kubernetes.oom_kill,
+    "vsphere.host_disconnected": vsphere.host_disconnected,
+    "vsphere.datastore_full": vsphere.datastore_full,
+    "openstack.instance_error": openstack.instance_error,
+}
+"""Every fault the lab can inject, by the name scenarios use."""
+
+
+def apply_fault(
+    world: World, name: str, target: dict[str, str], params: dict[str, Any] | None = None
+) -> FaultRecord:
+    """Inject a fault at the lab clock's instant; InvalidRequest names what is wrong."""
+    try:
+        fault = FAULTS[name]
+    except KeyError:
+        known = ", ".join(sorted(FAULTS))
+        raise InvalidRequest(f"unknown fault {name!r}; the catalog has: {known}") from None
+    try:
+        fault(world, dict(target), dict(params or {}))
+    except (KeyError, ObjectNotFound) as e:
+        raise InvalidRequest(f"fault {name}: no such target {target} ({e})") from None
+    record = FaultRecord(name=name, target=dict(target), params=dict(params or {}), at=world.now())
+    world.faults.append(record)
+    return record

@@ -1,0 +1,163 @@
+"""A Deployment rollout as the controllers do it: new revision, new ReplicaSet, pods replaced.
+
+Faults that change a pod template (a memory limit cut, a bad image, a broken config) and
+remediations that undo them (`kubernetes.set_memory_limit`, `rollout_undo`) go through here,
+so the cluster keeps its history: the previous ReplicaSet stays, scaled to 0, and the events
+tell the story.
+"""
+
+from __future__ import annotations
+
+from lab.kube.store import JsonObject, KubeStore
+from lab.world import kube_objects as objects
+from lab.world.kube_controllers import owned_by, sync_app
+from lab.world.metrics.catalog import define_pod, retire_pod
+from lab.world.world import World
+
+REVISION = "deployment.kubernetes.io/revision"
+
+
+def roll_out(
+    world: World, namespace: str, name: str, template_patch: JsonObject
+) -> list[JsonObject]:
+    """Apply a strategic patch to the Deployment's pod template and replace its pods now.
+
+    Returns the new pods. Each replaces an old pod on the same node (the lab has no scheduler
+    pressure to model here); the old ReplicaSets are scaled to 0.
+    """
+    store, rng = world.kube, world.rng
+    deploy = store.get("deployments", name, namespace)
+    revision = int(deploy["metadata"]["annotations"].get(REVISION, "1")) + 1
+    deploy = store.patch(
+        "deployments",
+        name,
+        namespace,
+        {
+            "metadata": {"annotations": {REVISION: str(revision)}},
+            "spec": {"template": template_patch},
+        },
+    )
+    old_sets = [rs for rs in store.list("replicasets", namespace) if owned_by(rs, deploy)]
+    old_pods = [p for p in store.list("pods", namespace) if any(owned_by(p, rs) for rs in old_sets)]
+    new_rs = store.create("replicasets", _replicaset(world, deploy, revision))
+    rs_name = new_rs["metadata"]["name"]
+    replicas = deploy["spec"]["replicas"]
+    workers = [n.node for n in world.nodes if n.role == "worker"]
+    nodes = [p["spec"]["nodeName"] for p in old_pods] or workers
+    _event(
+        store,
+        deploy,
+        "ScalingReplicaSet",
+        f"Scaled up replica set {rs_name} to {replicas}",
+        "deployment-controller",
+    )
+    created = []
+    for index in range(replicas):
+        node = world.node(nodes[index % len(nodes)])
+        suffix = rng.suffix(5, "pod", namespace, name, revision, index)
+        pod = store.create(
+            "pods",
+            objects.pod(
+                rng,
+                new_rs,
+                suffix=suffix,
+                node=node.node,
+                host_ip=node.ip_address,
+                pod_ip=_free_ip(store, world, node.index, f"{rs_name}-{suffix}"),
+                started=world.now(),
+                restarts=0,
+                last_exit=None,
+            ),
+        )
+        define_pod(world.metrics, rng, pod)
+        _pod_started(store, pod)
+        _event(
+            store,
+            new_rs,
+            "SuccessfulCreate",
+            f"Created pod: {pod['metadata']['name']}",
+            "replicaset-controller",
+        )
+        created.append(pod)
+    for rs in old_sets:
+        for pod in [p for p in old_pods if owned_by(p, rs)]:
+            container = pod["spec"]["containers"][0]["name"]
+            _event(store, pod, "Killing", f"Stopping container {container}")
+            store.delete("pods", pod["metadata"]["name"], namespace)
+            retire_pod(world.metrics, pod, world.now())
+            _event(
+                store,
+                rs,
+                "SuccessfulDelete",
+                f"Deleted pod: {pod['metadata']['name']}",
+                "replicaset-controller",
+            )
+        if rs["spec"].get("replicas"):
+            store.patch("replicasets", rs["metadata"]["name"], namespace, {"spec": {"replicas": 0}})
+            _event(
+                store,
+                deploy,
+                "ScalingReplicaSet",
+                f"Scaled down replica set {rs['metadata']['name']} to 0 from "
+                f"{rs['spec']['replicas']}",
+                "deployment-controller",
+            )
+    sync_app(store, namespace, name, now=world.now())
+    return created
+
+
+def _replicaset(world: World, deploy: JsonObject, revision: int) -> JsonObject:
+    meta = deploy["metadata"]
+    template_hash = world.rng.suffix(10, "rs", meta["namespace"], meta["name"], revision)
+    match = deploy["spec"]["selector"]["matchLabels"]
+    labels = {**match, "pod-template-hash": template_hash}
+    template = deploy["spec"]["template"]
+    template["metadata"].setdefault("labels", {})["pod-template-hash"] = template_hash
+    replicas = deploy["spec"]["replicas"]
+    return {
+        "metadata": {
+            "name": f"{meta['name']}-{template_hash}",
+            "namespace": meta["namespace"],
+            "labels": labels,
+            "annotations": {
+                "deployment.kubernetes.io/desired-replicas": str(replicas),
+                "deployment.kubernetes.io/max-replicas": str(replicas + 1),
+                REVISION: str(revision),
+            },
+            "ownerReferences": [objects.owner(deploy)],
+        },
+        "spec": {"replicas": replicas, "selector": {"matchLabels": labels}, "template": template},
+        "status": {},
+    }
+
+
+def _free_ip(store: KubeStore, world: World, node_index: int, pod: str) -> str:
+    used = {p["status"].get("podIP") for p in store.list("pods")}
+    for attempt in range(1000):
+        candidate = f"10.244.{node_index}.{world.rng.integer(20, 253, 'pod-ip', pod, attempt)}"
+        if candidate not in used:
+            return candidate
+    raise RuntimeError(f"no free pod IP on node {node_index}")
+
+
+def _pod_started(store: KubeStore, pod: JsonObject) -> None:
+    meta, spec = pod["metadata"], pod["spec"]
+    container = spec["containers"][0]
+    _event(
+        store,
+        pod,
+        "Scheduled",
+        f"Successfully assigned {meta['namespace']}/{meta['name']} to {spec['nodeName']}",
+        "default-scheduler",
+    )
+    _event(
+        store, pod, "Pulled", f'Container image "{container["image"]}" already present on machine'
+    )
+    _event(store, pod, "Created", f"Created container {container['name']}")
+    _event(store, pod, "Started", f"Started container {container['name']}")
+
+
+def _event(
+    store: KubeStore, involved: JsonObject, reason: str, message: str, component: str = "kubelet"
+) -> None:
+    store.record_event(involved, reason=reason, message=message, component=component)
