@@ -8,6 +8,8 @@ tell the story.
 
 from __future__ import annotations
 
+import copy
+
 from lab.kube.store import JsonObject, KubeStore
 from lab.world import kube_objects as objects
 from lab.world.kube_controllers import owned_by, sync_app
@@ -18,30 +20,58 @@ REVISION = "deployment.kubernetes.io/revision"
 
 
 def roll_out(
-    world: World, namespace: str, name: str, template_patch: JsonObject
+    world: World,
+    namespace: str,
+    name: str,
+    *,
+    patch: JsonObject | None = None,
+    template: JsonObject | None = None,
 ) -> list[JsonObject]:
-    """Apply a strategic patch to the Deployment's pod template and replace its pods now.
+    """Change the Deployment's pod template (a strategic `patch`, or a whole `template`) now.
 
-    Returns the new pods. Each replaces an old pod on the same node (the lab has no scheduler
-    pressure to model here); the old ReplicaSets are scaled to 0.
+    As the Deployment controller does: the revision goes up; a ReplicaSet whose template
+    equals the new one is scaled back up (a rollback), otherwise a new one is created; every
+    old pod is replaced (on the same node: the lab models no scheduling pressure here) and
+    the old ReplicaSets are scaled to 0. Each new pod goes through `world.pod_hooks`, so an
+    active fault decides whether it fails too. Returns the new pods.
     """
     store, rng = world.kube, world.rng
     deploy = store.get("deployments", name, namespace)
     revision = int(deploy["metadata"]["annotations"].get(REVISION, "1")) + 1
-    deploy = store.patch(
-        "deployments",
-        name,
-        namespace,
-        {
-            "metadata": {"annotations": {REVISION: str(revision)}},
-            "spec": {"template": template_patch},
-        },
-    )
-    old_sets = [rs for rs in store.list("replicasets", namespace) if owned_by(rs, deploy)]
-    old_pods = [p for p in store.list("pods", namespace) if any(owned_by(p, rs) for rs in old_sets)]
-    new_rs = store.create("replicasets", _replicaset(world, deploy, revision))
-    rs_name = new_rs["metadata"]["name"]
+    if template is not None:
+        deploy["spec"]["template"] = _without_hash(template)
+        deploy["metadata"]["annotations"][REVISION] = str(revision)
+        deploy = store.replace("deployments", deploy)
+    else:
+        deploy = store.patch(
+            "deployments",
+            name,
+            namespace,
+            {
+                "metadata": {"annotations": {REVISION: str(revision)}},
+                "spec": {"template": patch or {}},
+            },
+        )
+    owned = [rs for rs in store.list("replicasets", namespace) if owned_by(rs, deploy)]
     replicas = deploy["spec"]["replicas"]
+    same = [
+        rs for rs in owned if _without_hash(rs["spec"]["template"]) == deploy["spec"]["template"]
+    ]
+    if same:
+        target = store.patch(
+            "replicasets",
+            same[0]["metadata"]["name"],
+            namespace,
+            {
+                "metadata": {"annotations": {REVISION: str(revision)}},
+                "spec": {"replicas": replicas},
+            },
+        )
+    else:
+        target = store.create("replicasets", _replicaset(world, deploy, revision))
+    old_sets = [rs for rs in owned if rs["metadata"]["uid"] != target["metadata"]["uid"]]
+    old_pods = [p for p in store.list("pods", namespace) if any(owned_by(p, rs) for rs in old_sets)]
+    rs_name = target["metadata"]["name"]
     workers = [n.node for n in world.nodes if n.role == "worker"]
     nodes = [p["spec"]["nodeName"] for p in old_pods] or workers
     _event(
@@ -59,7 +89,7 @@ def roll_out(
             "pods",
             objects.pod(
                 rng,
-                new_rs,
+                target,
                 suffix=suffix,
                 node=node.node,
                 host_ip=node.ip_address,
@@ -73,7 +103,7 @@ def roll_out(
         _pod_started(store, pod)
         _event(
             store,
-            new_rs,
+            target,
             "SuccessfulCreate",
             f"Created pod: {pod['metadata']['name']}",
             "replicaset-controller",
@@ -102,8 +132,30 @@ def roll_out(
                 f"{rs['spec']['replicas']}",
                 "deployment-controller",
             )
+    for hook in list(world.pod_hooks):
+        for pod in created:
+            hook(world, pod)
     sync_app(store, namespace, name, now=world.now())
     return created
+
+
+def previous_template(world: World, namespace: str, name: str) -> JsonObject:
+    """The pod template of the revision before the Deployment's current one (for an undo)."""
+    deploy = world.kube.get("deployments", name, namespace)
+    owned = [rs for rs in world.kube.list("replicasets", namespace) if owned_by(rs, deploy)]
+    current = deploy["spec"]["template"]
+    older = [rs for rs in owned if _without_hash(rs["spec"]["template"]) != current]
+    if not older:
+        raise LookupError(f"deployment {namespace}/{name} has no previous revision")
+    newest = max(older, key=lambda rs: int(rs["metadata"]["annotations"].get(REVISION, "0")))
+    return _without_hash(newest["spec"]["template"])
+
+
+def _without_hash(template: JsonObject) -> JsonObject:
+    """A copy of a pod template without the ReplicaSet's pod-template-hash label."""
+    result: JsonObject = copy.deepcopy(template)
+    result.get("metadata", {}).get("labels", {}).pop("pod-template-hash", None)
+    return result
 
 
 def _replicaset(world: World, deploy: JsonObject, revision: int) -> JsonObject:
@@ -111,7 +163,7 @@ def _replicaset(world: World, deploy: JsonObject, revision: int) -> JsonObject:
     template_hash = world.rng.suffix(10, "rs", meta["namespace"], meta["name"], revision)
     match = deploy["spec"]["selector"]["matchLabels"]
     labels = {**match, "pod-template-hash": template_hash}
-    template = deploy["spec"]["template"]
+    template = _without_hash(deploy["spec"]["template"])
     template["metadata"].setdefault("labels", {})["pod-template-hash"] = template_hash
     replicas = deploy["spec"]["replicas"]
     return {

@@ -1,21 +1,18 @@
 """`StackStormPort` over the world: the catalog, parameter checks, and recorded executions.
 
-Running an action records an execution with the lab clock's time. An action with a handler in
-`handlers` (remediations that change the estate, added with the fault catalog) gets its result
-from the handler; any other succeeds at once and changes nothing, which its result says.
+Running an action records an execution with the lab clock's time. An action with a handler
+(`remediations.py`: the actions whose effect the lab models) changes the world and gets its
+result from the handler; any other succeeds at once and changes nothing, which its result says.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from connectors.stackstorm.models import Action, ActionParameter, Execution, ExecutionStatus
 from core.errors import InvalidRequest, NotFound
+from lab.world.remediations import HANDLERS, ActionHandler
 from lab.world.world import World
-
-ActionHandler = Callable[[World, dict[str, Any]], dict[str, Any]]
-"""Applies an action to the world and returns its result; raising makes the execution fail."""
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -31,8 +28,9 @@ class WorldStackStorm:
     """The world's StackStorm API."""
 
     def __init__(self, world: World, handlers: dict[str, ActionHandler] | None = None) -> None:
+        """Serve `world`; `handlers` (default: the lab's remediations) give actions effects."""
         self._world = world
-        self._handlers = dict(handlers or {})
+        self._handlers = dict(HANDLERS if handlers is None else handlers)
 
     async def list_actions(self, *, pack: str | None = None) -> list[Action]:
         """Actions, optionally of one pack."""

@@ -9,13 +9,14 @@ bytes (`dump.py`), and their series have the same values at every instant.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.stackstorm.models import Action, Execution
 from core.clock import ManualClock, ensure_utc
-from lab.kube.store import KubeStore
+from lab.kube.store import JsonObject, KubeStore
 from lab.world.kube_estate import populate
 from lab.world.kube_nodes import NodeBacking
 from lab.world.metrics.catalog import define_estate
@@ -42,6 +43,10 @@ K8S_VMS = [
 """Cluster machines on vSphere: (name, role, vCPUs, MiB)."""
 K8S_SERVERS = [("k8s-worker-05", "k8s.worker"), ("k8s-worker-06", "k8s.worker")]
 """Cluster machines on OpenStack: (name, flavor)."""
+
+
+PodHook = Callable[["World", JsonObject], None]
+"""Sees a pod just created by a rollout: `(world, pod)`."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,8 @@ class World:
     heartbeats: NodeHeartbeats = field(default_factory=NodeHeartbeats)
     processes: list[Process] = field(default_factory=list)
     """Run at every advance, in order (faults' own first, then logs, heartbeats, expiry)."""
+    pod_hooks: list[PodHook] = field(default_factory=list)
+    """Called with every pod a rollout creates (an active fault decides whether it fails)."""
     faults: list[FaultRecord] = field(default_factory=list)
     """Faults applied so far (`lab.faults`), in order."""
 

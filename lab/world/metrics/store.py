@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -60,6 +61,22 @@ class MetricStore:
         for series in hits:
             series.overlays.append(overlay)
         return len(hits)
+
+    def end_overlays(self, *, reason: str, at: datetime, **labels: str) -> int:
+        """End at `at` the open overlays of `reason` whose match has these labels; how many."""
+
+        def ends(overlay: Overlay) -> bool:
+            return (
+                overlay.reason == reason
+                and overlay.end is None
+                and all(overlay.match.get(k) == v for k, v in labels.items())
+            )
+
+        ended = {id(o): dataclasses.replace(o, end=at) for o in self._overlays if ends(o)}
+        self._overlays = [ended.get(id(o), o) for o in self._overlays]
+        for series in self._series.values():
+            series.overlays = [ended.get(id(o), o) for o in series.overlays]
+        return len(ended)
 
     # ------------------------------------------------------------- reading
 
