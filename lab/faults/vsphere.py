@@ -13,12 +13,16 @@ def host_disconnected(world: World, target: dict[str, str], params: dict[str, An
     """VCenter loses an ESXi host's management connection; its VMs keep running unmanaged.
 
     The host reads `disconnected` (its VMs too, in vCenter's eyes), and the exporter reports
-    its usage as 0 from now on.
+    it unconnected, with usage 0, from now on.
     """
     del params
     host = world.vsphere.host(target["host"])
     host.connection_state = "disconnected"
-    for metric in ("vsphere_host_cpu_usage_ratio", "vsphere_host_memory_usage_ratio"):
+    for metric in (
+        "vsphere_host_connected",
+        "vsphere_host_cpu_usage_ratio",
+        "vsphere_host_memory_usage_ratio",
+    ):
         world.metrics.overlay(
             Overlay(
                 {"__name__": metric, "host": host.name},

@@ -63,6 +63,11 @@ def define_vsphere(
             start=since,
         )
         metrics.define(
+            {"__name__": "vsphere_host_connected", **labels},
+            Shape(base=1.0, high=1.0, integer=True),
+            start=since,
+        )
+        metrics.define(
             {"__name__": "vsphere_host_memory_usage_ratio", **labels},
             _ratio(
                 rng,
