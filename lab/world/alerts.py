@@ -73,6 +73,13 @@ def _below(threshold: float) -> Condition:
     return condition
 
 
+def _above(threshold: float) -> Condition:
+    def condition(metrics: MetricStore, series: Series, at: datetime) -> bool:
+        return metrics.value(series, at) > threshold
+
+    return condition
+
+
 def _free_share_below(share: float) -> Condition:
     def condition(metrics: MetricStore, series: Series, at: datetime) -> bool:
         capacity = metrics.current(
@@ -94,6 +101,16 @@ RULES: tuple[Rule, ...] = (
         "Pod {namespace}/{pod} ({container}) is restarting: its restart count rose in the "
         "last 10 minutes, for 15 minutes now.",
         ("namespace", "pod", "container"),
+    ),
+    Rule(
+        "KubePodNotReady",
+        'kube_pod_status_phase{phase="Pending"}',
+        _above(0.5),
+        timedelta(minutes=15),
+        "warning",
+        "Pod has been in a non-ready state for more than 15 minutes.",
+        "Pod {namespace}/{pod} has been in a non-ready state for longer than 15 minutes.",
+        ("namespace", "pod"),
     ),
     Rule(
         "KubeNodeNotReady",

@@ -8,7 +8,7 @@ changed, so resource versions move only on real change.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lab.kube.selectors import label_matches
 from lab.kube.store import JsonObject, KubeStore
@@ -136,14 +136,7 @@ def sync_deployment(store: KubeStore, namespace: str, name: str, *, now: datetim
             if available
             else "Deployment does not have minimum availability.",
         ),
-        _condition(
-            old,
-            "Progressing",
-            True,
-            now,
-            "NewReplicaSetAvailable",
-            f'ReplicaSet "{new_rs}" has successfully progressed.',
-        ),
+        _progressing(old, deploy, now, new_rs, complete=updated >= desired and replicas == updated),
     ]
     status: JsonObject = {
         "observedGeneration": deploy["metadata"].get("generation", 1),
@@ -159,6 +152,44 @@ def sync_deployment(store: KubeStore, namespace: str, name: str, *, now: datetim
         return deploy
     deploy["status"] = status
     return store.replace("deployments", deploy)
+
+
+def _progressing(
+    old: dict[str, JsonObject], deploy: JsonObject, now: datetime, new_rs: str, *, complete: bool
+) -> JsonObject:
+    """Progressing: done once every pod is of the new revision; timed out after the deadline."""
+    if complete:
+        return _condition(
+            old,
+            "Progressing",
+            True,
+            now,
+            "NewReplicaSetAvailable",
+            f'ReplicaSet "{new_rs}" has successfully progressed.',
+        )
+    previous = old.get("Progressing")
+    message = f'ReplicaSet "{new_rs}" is progressing.'
+    since = now
+    if previous is not None and previous["message"] == message:
+        since = parse_time(previous["lastUpdateTime"])
+    elif previous is not None and previous["reason"] == "ProgressDeadlineExceeded":
+        return previous
+    deadline = timedelta(seconds=deploy["spec"].get("progressDeadlineSeconds", 600))
+    if now - since > deadline:
+        return _condition(
+            old,
+            "Progressing",
+            False,
+            now,
+            "ProgressDeadlineExceeded",
+            f'ReplicaSet "{new_rs}" has timed out progressing.',
+        )
+    return _condition(old, "Progressing", True, now, "ReplicaSetUpdated", message)
+
+
+def parse_time(text: str) -> datetime:
+    """An API timestamp (`2026-11-16T09:40:00Z`) as an aware datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _max_unavailable(desired: int) -> int:

@@ -63,6 +63,42 @@ def rollout_undo(world: World, params: dict[str, Any]) -> dict[str, Any]:
     return _rolled(world, namespace, name, pods)
 
 
+def set_image(world: World, params: dict[str, Any]) -> dict[str, Any]:
+    """`kubernetes.set_image`: a new image for a container (default: the first); rolls out."""
+    namespace, name = params["namespace"], params["deployment"]
+    deploy = world.kube.get("deployments", name, namespace)
+    container = (
+        params.get("container") or deploy["spec"]["template"]["spec"]["containers"][0]["name"]
+    )
+    patch = {"spec": {"containers": [{"name": container, "image": params["image"]}]}}
+    pods = roll_out(world, namespace, name, patch=patch)
+    return {**_rolled(world, namespace, name, pods), "image": params["image"]}
+
+
+def set_config_value(world: World, params: dict[str, Any]) -> dict[str, Any]:
+    """`kubernetes.set_config_value`: one key of a ConfigMap; restarts the Deployments using it.
+
+    A ConfigMap loaded with envFrom is read at start, so the change needs new pods, as
+    `kubectl rollout restart` gives them.
+    """
+    namespace, configmap = params["namespace"], params["configmap"]
+    world.kube.patch(
+        "configmaps", configmap, namespace, {"data": {params["key"]: str(params["value"])}}
+    )
+    restarted = []
+    for deploy in world.kube.list("deployments", namespace):
+        sources = [
+            ref.get("configMapRef", {}).get("name")
+            for c in deploy["spec"]["template"]["spec"]["containers"]
+            for ref in c.get("envFrom", [])
+        ]
+        if configmap in sources:
+            name = deploy["metadata"]["name"]
+            rollout_restart(world, {"namespace": namespace, "deployment": name})
+            restarted.append(f"{namespace}/{name}")
+    return {"configmap": f"{namespace}/{configmap}", "key": params["key"], "restarted": restarted}
+
+
 def host_reconnect(world: World, params: dict[str, Any]) -> dict[str, Any]:
     """`vsphere.host_reconnect`: vCenter manages the host again; its usage reports resume."""
     host = world.vsphere.host(params["host"])
@@ -75,6 +111,8 @@ HANDLERS: dict[str, ActionHandler] = {
     "kubernetes.set_memory_limit": set_memory_limit,
     "kubernetes.rollout_restart": rollout_restart,
     "kubernetes.rollout_undo": rollout_undo,
+    "kubernetes.set_image": set_image,
+    "kubernetes.set_config_value": set_config_value,
     "vsphere.host_reconnect": host_reconnect,
 }
 """The actions whose effect the lab models, by ref."""

@@ -74,15 +74,13 @@ def roll_out(
     rs_name = target["metadata"]["name"]
     workers = [n.node for n in world.nodes if n.role == "worker"]
     nodes = [p["spec"]["nodeName"] for p in old_pods] or workers
-    _event(
-        store,
-        deploy,
-        "ScalingReplicaSet",
-        f"Scaled up replica set {rs_name} to {replicas}",
-        "deployment-controller",
-    )
-    created = []
-    for index in range(replicas):
+    surge, unavailable = -(-replicas * 25 // 100), replicas * 25 // 100
+    created: list[JsonObject] = []
+    stalled = False
+    running = len([p for p in store.list("pods", namespace) if owned_by(p, target)])
+    for index in range(running, replicas):
+        if stalled and old_pods and len(created) >= surge + unavailable:
+            break  # new pods that never become ready use up the surge: the rollout stalls
         node = world.node(nodes[index % len(nodes)])
         suffix = rng.suffix(5, "pod", namespace, name, revision, index)
         pod = store.create(
@@ -100,17 +98,42 @@ def roll_out(
             ),
         )
         define_pod(world.metrics, rng, pod)
-        _pod_started(store, pod)
+        meta = pod["metadata"]
+        _event(
+            store,
+            pod,
+            "Scheduled",
+            f"Successfully assigned {namespace}/{meta['name']} to {node.node}",
+            "default-scheduler",
+        )
+        verdicts = [hook(world, pod) for hook in list(world.pod_hooks)]
+        stalled = stalled or any(v is False for v in verdicts)
+        pod = store.get("pods", meta["name"], namespace)
+        if pod["status"]["containerStatuses"][0].get("started"):
+            _containers_started(store, pod)
         _event(
             store,
             target,
             "SuccessfulCreate",
-            f"Created pod: {pod['metadata']['name']}",
+            f"Created pod: {meta['name']}",
             "replicaset-controller",
         )
         created.append(pod)
+    _event(
+        store,
+        deploy,
+        "ScalingReplicaSet",
+        f"Scaled up replica set {rs_name} to {len(created)}",
+        "deployment-controller",
+    )
+    if running + len(created) < replicas:
+        store.patch(
+            "replicasets", rs_name, namespace, {"spec": {"replicas": running + len(created)}}
+        )
+        old_pods = old_pods[:unavailable]  # only what maxUnavailable allows goes
     for rs in old_sets:
-        for pod in [p for p in old_pods if owned_by(p, rs)]:
+        mine = [p for p in old_pods if owned_by(p, rs)]
+        for pod in mine:
             container = pod["spec"]["containers"][0]["name"]
             _event(store, pod, "Killing", f"Stopping container {container}")
             store.delete("pods", pod["metadata"]["name"], namespace)
@@ -122,19 +145,19 @@ def roll_out(
                 f"Deleted pod: {pod['metadata']['name']}",
                 "replicaset-controller",
             )
-        if rs["spec"].get("replicas"):
-            store.patch("replicasets", rs["metadata"]["name"], namespace, {"spec": {"replicas": 0}})
+        left = len(store.list("pods", namespace, label_selector=_selector(rs)))
+        if rs["spec"].get("replicas", 0) != left:
+            store.patch(
+                "replicasets", rs["metadata"]["name"], namespace, {"spec": {"replicas": left}}
+            )
             _event(
                 store,
                 deploy,
                 "ScalingReplicaSet",
-                f"Scaled down replica set {rs['metadata']['name']} to 0 from "
+                f"Scaled down replica set {rs['metadata']['name']} to {left} from "
                 f"{rs['spec']['replicas']}",
                 "deployment-controller",
             )
-    for hook in list(world.pod_hooks):
-        for pod in created:
-            hook(world, pod)
     sync_app(store, namespace, name, now=world.now())
     return created
 
@@ -192,16 +215,13 @@ def _free_ip(store: KubeStore, world: World, node_index: int, pod: str) -> str:
     raise RuntimeError(f"no free pod IP on node {node_index}")
 
 
-def _pod_started(store: KubeStore, pod: JsonObject) -> None:
-    meta, spec = pod["metadata"], pod["spec"]
-    container = spec["containers"][0]
-    _event(
-        store,
-        pod,
-        "Scheduled",
-        f"Successfully assigned {meta['namespace']}/{meta['name']} to {spec['nodeName']}",
-        "default-scheduler",
-    )
+def _selector(rs: JsonObject) -> str:
+    labels = rs["spec"]["selector"]["matchLabels"]
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def _containers_started(store: KubeStore, pod: JsonObject) -> None:
+    container = pod["spec"]["containers"][0]
     _event(
         store, pod, "Pulled", f'Container image "{container["image"]}" already present on machine'
     )

@@ -35,6 +35,11 @@ _ACTIONS: tuple[tuple[str, str, bool, tuple[_P, ...]], ...] = (
     ("kubernetes.set_image", "Set the image of a Deployment's container.", False,
      (_NS, _DEPLOY, ("container", "string", "Container name.", False),
       ("image", "string", "Image reference with tag.", True))),
+    ("kubernetes.set_config_value", "Set one key of a ConfigMap and restart the Deployments "
+     "that load it.", False,
+     (_NS, ("configmap", "string", "Name of the ConfigMap.", True),
+      ("key", "string", "The key to set.", True),
+      ("value", "string", "The new value.", True))),
     ("kubernetes.delete_pod", "Delete one pod (its controller recreates it).", False,
      (_NS, ("pod", "string", "Name of the pod.", True))),
     ("kubernetes.cordon_node", "Mark a node unschedulable.", False, (_NODE,)),

@@ -45,8 +45,8 @@ K8S_SERVERS = [("k8s-worker-05", "k8s.worker"), ("k8s-worker-06", "k8s.worker")]
 """Cluster machines on OpenStack: (name, flavor)."""
 
 
-PodHook = Callable[["World", JsonObject], None]
-"""Sees a pod just created by a rollout: `(world, pod)`."""
+PodHook = Callable[["World", JsonObject], bool | None]
+"""Sees a pod just created by a rollout; returns False when it will never become ready."""
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,18 @@ def define_pod(metrics: MetricStore, rng: Keyed, pod: JsonObject) -> None:
             Shape(base=float(restarts.get(container["name"], 0)), integer=True),
             start=since,
         )
+        for phase, value in (("Pending", 0.0), ("Running", 1.0)):
+            if container is pod["spec"]["containers"][0]:
+                metrics.define(
+                    {
+                        "__name__": "kube_pod_status_phase",
+                        "namespace": meta["namespace"],
+                        "pod": meta["name"],
+                        "phase": phase,
+                    },
+                    Shape(base=value, high=1.0, integer=True),
+                    start=since,
+                )
         for resource, unit, value in (("memory", "byte", memory), ("cpu", "core", cpu)):
             metrics.define(
                 {
