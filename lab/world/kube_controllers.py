@@ -15,6 +15,11 @@ from lab.kube.store import JsonObject, KubeStore
 from lab.world.kube_objects import ts
 
 
+def terminating(pod: JsonObject) -> bool:
+    """True when the pod is being deleted (it has a deletionTimestamp)."""
+    return bool(pod["metadata"].get("deletionTimestamp"))
+
+
 def pod_ready(pod: JsonObject) -> bool:
     """True when the pod's Ready condition is True and it is not being deleted."""
     if pod["metadata"].get("deletionTimestamp"):
@@ -43,7 +48,7 @@ def sync_endpoints(store: KubeStore, namespace: str, service: str) -> JsonObject
     pods = [
         p
         for p in store.list("pods", namespace, label_selector=_selector(selector))
-        if p.get("status", {}).get("podIP")
+        if p.get("status", {}).get("podIP") and not terminating(p)
     ]
     ports = [
         {"name": port["name"], "port": port["targetPort"], "protocol": port["protocol"]}
@@ -93,7 +98,7 @@ def _address(pod: JsonObject) -> JsonObject:
 def sync_replicaset(store: KubeStore, namespace: str, name: str) -> JsonObject:
     """Recount a ReplicaSet's pods (replicas, ready, available) into its status."""
     rs = store.get("replicasets", name, namespace)
-    pods = [p for p in store.list("pods", namespace) if owned_by(p, rs)]
+    pods = [p for p in store.list("pods", namespace) if owned_by(p, rs) and not terminating(p)]
     ready = sum(1 for p in pods if pod_ready(p))
     status: JsonObject = {
         "replicas": len(pods),

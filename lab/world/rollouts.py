@@ -9,10 +9,12 @@ tell the story.
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 
 from lab.kube.store import JsonObject, KubeStore
 from lab.world import kube_objects as objects
-from lab.world.kube_controllers import owned_by, sync_app
+from lab.world.kube_controllers import owned_by, sync_app, terminating
+from lab.world.kube_nodes import NodeBacking
 from lab.world.metrics.catalog import define_pod, retire_pod
 from lab.world.world import World
 
@@ -72,58 +74,27 @@ def roll_out(
     old_sets = [rs for rs in owned if rs["metadata"]["uid"] != target["metadata"]["uid"]]
     old_pods = [p for p in store.list("pods", namespace) if any(owned_by(p, rs) for rs in old_sets)]
     rs_name = target["metadata"]["name"]
-    workers = [n.node for n in world.nodes if n.role == "worker"]
-    nodes = [p["spec"]["nodeName"] for p in old_pods] or workers
+    nodes = [p["spec"]["nodeName"] for p in old_pods if p["spec"]["nodeName"] in schedulable(world)]
+    nodes = nodes or schedulable(world)
     surge, unavailable = -(-replicas * 25 // 100), replicas * 25 // 100
     created: list[JsonObject] = []
     stalled = False
-    running = len([p for p in store.list("pods", namespace) if owned_by(p, target)])
+    running = len(
+        [p for p in store.list("pods", namespace) if owned_by(p, target) and not terminating(p)]
+    )
     for index in range(running, replicas):
         if stalled and old_pods and len(created) >= surge + unavailable:
             break  # new pods that never become ready use up the surge: the rollout stalls
         node = world.node(nodes[index % len(nodes)])
         suffix = rng.suffix(5, "pod", namespace, name, revision, index)
-        pod = store.create(
-            "pods",
-            objects.pod(
-                rng,
-                target,
-                suffix=suffix,
-                node=node.node,
-                host_ip=node.ip_address,
-                pod_ip=_free_ip(store, world, node.index, f"{rs_name}-{suffix}"),
-                started=world.now(),
-                restarts=0,
-                last_exit=None,
-            ),
-        )
-        define_pod(world.metrics, rng, pod)
-        meta = pod["metadata"]
-        _event(
-            store,
-            pod,
-            "Scheduled",
-            f"Successfully assigned {namespace}/{meta['name']} to {node.node}",
-            "default-scheduler",
-        )
-        verdicts = [hook(world, pod) for hook in list(world.pod_hooks)]
-        stalled = stalled or any(v is False for v in verdicts)
-        pod = store.get("pods", meta["name"], namespace)
-        if pod["status"]["containerStatuses"][0].get("started"):
-            _containers_started(store, pod)
-        _event(
-            store,
-            target,
-            "SuccessfulCreate",
-            f"Created pod: {meta['name']}",
-            "replicaset-controller",
-        )
+        pod, ready = spawn_pod(world, target, node=node, suffix=suffix, started=world.now())
+        stalled = stalled or not ready
         created.append(pod)
     _event(
         store,
         deploy,
         "ScalingReplicaSet",
-        f"Scaled up replica set {rs_name} to {len(created)}",
+        f"Scaled up replica set {rs_name} to {running + len(created)}",
         "deployment-controller",
     )
     if running + len(created) < replicas:
@@ -160,6 +131,59 @@ def roll_out(
             )
     sync_app(store, namespace, name, now=world.now())
     return created
+
+
+def schedulable(world: World) -> list[str]:
+    """Worker nodes that are Ready and not cordoned, in order."""
+    found = []
+    for node in world.kube.list("nodes"):
+        ready = any(
+            c["type"] == "Ready" and c["status"] == "True" for c in node["status"]["conditions"]
+        )
+        if ready and not node["spec"].get("unschedulable") and not node["spec"].get("taints"):
+            found.append(node["metadata"]["name"])
+    return found
+
+
+def spawn_pod(
+    world: World, rs: JsonObject, *, node: NodeBacking, suffix: str, started: datetime
+) -> tuple[JsonObject, bool]:
+    """What the ReplicaSet controller, the scheduler and the kubelet do for one new pod.
+
+    Creates the pod on `node`, defines its series, records its events, and passes it to
+    `world.pod_hooks`; returns the pod and whether it will become ready.
+    """
+    store, meta = world.kube, rs["metadata"]
+    namespace, rs_name = meta["namespace"], meta["name"]
+    pod = store.create(
+        "pods",
+        objects.pod(
+            world.rng,
+            rs,
+            suffix=suffix,
+            node=node.node,
+            host_ip=node.ip_address,
+            pod_ip=_free_ip(store, world, node.index, f"{rs_name}-{suffix}"),
+            started=started,
+            restarts=0,
+            last_exit=None,
+        ),
+    )
+    define_pod(world.metrics, world.rng, pod)
+    name = pod["metadata"]["name"]
+    _event(
+        store,
+        pod,
+        "Scheduled",
+        f"Successfully assigned {namespace}/{name} to {node.node}",
+        "default-scheduler",
+    )
+    verdicts = [hook(world, pod) for hook in list(world.pod_hooks)]
+    pod = store.get("pods", name, namespace)
+    if pod["status"]["containerStatuses"][0].get("started"):
+        _containers_started(store, pod)
+    _event(store, rs, "SuccessfulCreate", f"Created pod: {name}", "replicaset-controller")
+    return pod, all(v is not False for v in verdicts)
 
 
 def previous_template(world: World, namespace: str, name: str) -> JsonObject:
