@@ -153,6 +153,9 @@ class Server(_Dto):
     image_id: str
     hypervisor_hostname: str | None
     """`OS-EXT-SRV-ATTR:hypervisor_hostname`; None when never scheduled."""
+    host_status: Literal["UP", "DOWN", "MAINTENANCE", "UNKNOWN", ""] = ""
+    """The compute service's state on the server's host (`host_status`, microversion 2.16);
+    empty when the host is unknown."""
     addresses: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """Fixed IPs by network name."""
     volumes_attached: tuple[str, ...] = ()

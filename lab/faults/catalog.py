@@ -21,6 +21,9 @@ FAULTS: dict[str, FaultFn] = {
     "vsphere.host_down": node_failure.host_down,
     "vsphere.datastore_full": vsphere.datastore_full,
     "openstack.instance_error": openstack.instance_error,
+    "openstack.hypervisor_down": openstack.hypervisor_down,
+    "openstack.quota_exhausted": openstack.quota_exhausted,
+    "openstack.volume_stuck_attaching": openstack.volume_stuck_attaching,
 }
 """Every fault the lab can inject, by the name scenarios use."""
 
@@ -36,7 +39,7 @@ def apply_fault(
         raise InvalidRequest(f"unknown fault {name!r}; the catalog has: {known}") from None
     try:
         fault(world, dict(target), dict(params or {}))
-    except (KeyError, ObjectNotFound) as e:
+    except (KeyError, StopIteration, ObjectNotFound) as e:
         raise InvalidRequest(f"fault {name}: no such target {target} ({e})") from None
     record = FaultRecord(name=name, target=dict(target), params=dict(params or {}), at=world.now())
     world.faults.append(record)

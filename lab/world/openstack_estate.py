@@ -103,7 +103,7 @@ class OsServer:
     created: datetime
     updated: datetime
     role: str
-    """`k8s-worker` or `analytics`."""
+    """`k8s-worker`, `analytics`, or `refused` (a server a fault made Nova refuse)."""
     status: ServerStatus = "ACTIVE"
     power_state: ServerPowerState = "RUNNING"
     task_state: str | None = None
@@ -267,6 +267,9 @@ def build_openstack(
             archive_created,
         )
     )
+    for tenant in estate.projects:  # room to grow: a healthy estate is within its quotas
+        used = sum(v.size_gb for v in estate.volumes if v.project_id == tenant.id)
+        tenant.quota_gigabytes = max(tenant.quota_gigabytes, -(-used * 3 // 2 // 500) * 500)
     return estate
 
 

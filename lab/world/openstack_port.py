@@ -6,6 +6,8 @@ CPU utilisation is its metric series at the lab clock's instant.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from connectors.openstack.models import (
     Flavor,
     Hypervisor,
@@ -53,7 +55,7 @@ class WorldOpenStack:
             project = estate.project(project_id)
         except KeyError:
             raise NotFound(f"OpenStack: no project {project_id!r}") from None
-        servers = [s for s in estate.servers if s.project_id == project.id]
+        servers = [s for s in estate.servers if s.project_id == project.id and s.role != "refused"]
         flavors = [estate.flavor(s.flavor_id) for s in servers]
         volumes = [v for v in estate.volumes if v.project_id == project.id]
         return ProjectQuotas(
@@ -114,7 +116,24 @@ class WorldOpenStack:
                 created=server.fault_at or server.updated,
                 details=server.fault_details,
             )
-        attached = sorted(v.id for v in self._world.openstack.volumes if v.server_id == server.id)
+        attached = sorted(
+            v.id
+            for v in self._world.openstack.volumes
+            if v.server_id == server.id and v.status in ("in-use", "detaching")
+        )
+        host = next(
+            (h for h in self._world.openstack.hypervisors if h.hostname == server.hypervisor),
+            None,
+        )
+        host_status: Literal["UP", "DOWN", "MAINTENANCE", ""] = ""
+        if host is not None:
+            host_status = (
+                "DOWN"
+                if host.state == "down"
+                else "MAINTENANCE"
+                if host.status == "disabled"
+                else "UP"
+            )
         return Server(
             id=server.id,
             name=server.name,
@@ -125,6 +144,7 @@ class WorldOpenStack:
             flavor_id=server.flavor_id,
             image_id=server.image_id,
             hypervisor_hostname=server.hypervisor,
+            host_status=host_status,
             addresses={server.network: (server.ip_address,)},
             volumes_attached=tuple(attached),
             created=server.created,

@@ -12,6 +12,14 @@ from lab.world.remediations import host_reconnect
 from lab.world.world import LAB_EPOCH, World
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3, 11])
+def test_other_seeds_build_healthy_estates_too(seed: int) -> None:
+    world = World.build(seed)
+    assert firing_alerts(world) == []
+    for deploy in world.kube.list("deployments"):
+        assert deploy["status"]["readyReplicas"] == deploy["spec"]["replicas"]
+
+
 def test_a_healthy_estate_raises_no_alert_over_a_week() -> None:
     world = World.build(7)
     for hours in range(0, 7 * 24, 7):

@@ -114,6 +114,10 @@ def test_openstack_port_serves_projects_quotas_compute_and_storage(world: World)
     networks = run(port.list_networks(project_id="kubernetes"))
     assert [n.name for n in networks] == ["k8s-net", "public"]
     assert networks[0].subnets[0].cidr == "10.30.0.0/24"
+    for project in projects:  # a healthy estate is within every quota
+        usage = run(port.project_quotas(project.id))
+        for quota in (usage.instances, usage.cores, usage.ram_mb, usage.volumes, usage.gigabytes):
+            assert quota.in_use < quota.limit
     with pytest.raises(NotFound):
         run(port.get_server("nope"))
 
