@@ -6,7 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from core.errors import InvalidRequest
-from lab.faults import kubernetes, kubernetes_rollouts, node_failure, openstack, vsphere
+from lab.faults import (
+    dependencies,
+    kubernetes,
+    kubernetes_rollouts,
+    node_failure,
+    openstack,
+    vsphere,
+)
 from lab.kube.store import ObjectNotFound
 from lab.world.world import FaultRecord, World
 
@@ -17,6 +24,9 @@ FAULTS: dict[str, FaultFn] = {
     "k8s.image_pull": kubernetes_rollouts.image_pull,
     "k8s.bad_config": kubernetes_rollouts.bad_config,
     "k8s.node_not_ready": node_failure.node_not_ready,
+    "k8s.dns_failure": dependencies.dns_failure,
+    "vsphere.vm_powered_off": dependencies.vm_powered_off,
+    "vsphere.cpu_contention": dependencies.cpu_contention,
     "vsphere.host_disconnected": vsphere.host_disconnected,
     "vsphere.host_down": node_failure.host_down,
     "vsphere.datastore_full": vsphere.datastore_full,

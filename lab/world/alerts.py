@@ -133,6 +133,17 @@ RULES: tuple[Rule, ...] = (
         ("datacenter", "cluster", "host"),
     ),
     Rule(
+        "VSphereVmCpuReadyHigh",
+        "vsphere_vm_cpu_ready_ratio",
+        _above(0.1),
+        timedelta(minutes=10),
+        "warning",
+        "VM waits for CPU.",
+        "VM {vm} on host {host} has been ready to run but waiting for a CPU more than 10% of "
+        "the time for 10 minutes (now {value:.0%}).",
+        ("datacenter", "cluster", "host", "vm"),
+    ),
+    Rule(
         "VSphereDatastoreSpaceLow",
         "vsphere_datastore_free_bytes",
         _free_share_below(0.1),
