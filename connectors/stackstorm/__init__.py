@@ -1,0 +1,1 @@
+"""StackStorm: the action catalog, running an action and following its execution."""

@@ -1,0 +1,1 @@
+"""VMware vSphere (vCenter inventory and usage): the read-side port and its DTOs."""

@@ -1,0 +1,238 @@
+"""The lab's monitoring: alert rules over the metric series, and the Alertmanager webhook.
+
+Rules are written the way kube-prometheus and the exporters' mixins write them, over the
+lab's series: an alert fires when its condition held on every minute of its `for` duration,
+and its `startsAt` is the instant it started firing. Because the series are pure functions of
+time and faults only act through them (and the state the series mirror), the alert a fault
+raises always agrees with the metrics an agent then reads. A scenario's `from_lab: true`
+takes `alertmanager_payload(firing_alerts(world))`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from lab.world.metrics.series import Series, labels_key
+from lab.world.metrics.store import MetricStore
+from lab.world.world import World
+
+EVALUATION_STEP = timedelta(minutes=1)
+MAX_LOOKBACK = timedelta(hours=6)
+"""How far back a firing alert's start is looked for; older starts read as this old."""
+EXTERNAL_URL = "http://alertmanager.lab.internal:9093"
+GO_ZERO_TIME = "0001-01-01T00:00:00Z"
+
+Condition = Callable[[MetricStore, Series, datetime], bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One alerting rule over the series one selector selects."""
+
+    name: str
+    selector: str
+    condition: Condition
+    for_: timedelta
+    severity: str
+    summary: str
+    description: str
+    """`str.format` template over the series' labels (and `value`)."""
+    keep: tuple[str, ...]
+    """The series labels the alert carries."""
+
+
+@dataclass(frozen=True)
+class LabAlert:
+    """A firing alert."""
+
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    starts_at: datetime
+
+    @property
+    def fingerprint(self) -> str:
+        """16 hex digits identifying the label set, as Alertmanager shows one."""
+        return hashlib.sha256(labels_key(self.labels).encode()).hexdigest()[:16]
+
+
+def _increased(window: timedelta) -> Condition:
+    def condition(metrics: MetricStore, series: Series, at: datetime) -> bool:
+        return metrics.value(series, at) > metrics.value(series, at - window)
+
+    return condition
+
+
+def _below(threshold: float) -> Condition:
+    def condition(metrics: MetricStore, series: Series, at: datetime) -> bool:
+        return metrics.value(series, at) < threshold
+
+    return condition
+
+
+def _above(threshold: float) -> Condition:
+    def condition(metrics: MetricStore, series: Series, at: datetime) -> bool:
+        return metrics.value(series, at) > threshold
+
+    return condition
+
+
+def _free_share_below(share: float) -> Condition:
+    def condition(metrics: MetricStore, series: Series, at: datetime) -> bool:
+        capacity = metrics.current(
+            "vsphere_datastore_capacity_bytes", at, datastore=series.labels["datastore"]
+        )
+        return bool(capacity) and metrics.value(series, at) < share * (capacity or 1.0)
+
+    return condition
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "KubePodCrashLooping",
+        "kube_pod_container_status_restarts_total",
+        _increased(timedelta(minutes=10)),
+        timedelta(minutes=15),
+        "warning",
+        "Pod is crash looping.",
+        "Pod {namespace}/{pod} ({container}) is restarting: its restart count rose in the "
+        "last 10 minutes, for 15 minutes now.",
+        ("namespace", "pod", "container"),
+    ),
+    Rule(
+        "KubePodNotReady",
+        'kube_pod_status_phase{phase="Pending"}',
+        _above(0.5),
+        timedelta(minutes=15),
+        "warning",
+        "Pod has been in a non-ready state for more than 15 minutes.",
+        "Pod {namespace}/{pod} has been in a non-ready state for longer than 15 minutes.",
+        ("namespace", "pod"),
+    ),
+    Rule(
+        "KubeNodeNotReady",
+        'kube_node_status_condition{condition="Ready",status="true"}',
+        _below(0.5),
+        timedelta(minutes=15),
+        "warning",
+        "Node is not ready.",
+        "{node} has been unready for more than 15 minutes.",
+        ("node",),
+    ),
+    Rule(
+        "VSphereHostDisconnected",
+        "vsphere_host_connected",
+        _below(0.5),
+        timedelta(minutes=5),
+        "critical",
+        "ESXi host is disconnected from vCenter.",
+        "Host {host} in cluster {cluster} has been disconnected for more than 5 minutes.",
+        ("datacenter", "cluster", "host"),
+    ),
+    Rule(
+        "VSphereVmCpuReadyHigh",
+        "vsphere_vm_cpu_ready_ratio",
+        _above(0.1),
+        timedelta(minutes=10),
+        "warning",
+        "VM waits for CPU.",
+        "VM {vm} on host {host} has been ready to run but waiting for a CPU more than 10% of "
+        "the time for 10 minutes (now {value:.0%}).",
+        ("datacenter", "cluster", "host", "vm"),
+    ),
+    Rule(
+        "VSphereDatastoreSpaceLow",
+        "vsphere_datastore_free_bytes",
+        _free_share_below(0.1),
+        timedelta(minutes=5),
+        "critical",
+        "Datastore is almost full.",
+        "Datastore {datastore} has less than 10% free space ({value:.0f} bytes free).",
+        ("datacenter", "datastore"),
+    ),
+)
+"""The lab's alerting rules."""
+
+
+def firing_alerts(world: World, at: datetime | None = None) -> list[LabAlert]:
+    """Every alert firing at `at` (the lab's now by default), ordered by name and labels."""
+    at = world.now() if at is None else at
+    alerts = []
+    for rule in RULES:
+        for series in world.metrics.select(rule.selector):
+            if not series.alive(at):
+                continue
+            since = _holding_since(world.metrics, rule, series, at)
+            if since is None or at - since < rule.for_:
+                continue
+            labels = {"alertname": rule.name, "severity": rule.severity}
+            labels.update({k: series.labels[k] for k in rule.keep if k in series.labels})
+            value = world.metrics.value(series, at)
+            alerts.append(
+                LabAlert(
+                    labels=labels,
+                    annotations={
+                        "summary": rule.summary,
+                        "description": rule.description.format(**series.labels, value=value),
+                    },
+                    starts_at=since + rule.for_,
+                )
+            )
+    return sorted(alerts, key=lambda a: labels_key(a.labels))
+
+
+def _holding_since(
+    metrics: MetricStore, rule: Rule, series: Series, at: datetime
+) -> datetime | None:
+    """The earliest minute from which the condition held on every minute up to `at`."""
+    if not rule.condition(metrics, series, at):
+        return None
+    since, probe = at, at - EVALUATION_STEP
+    while at - probe <= MAX_LOOKBACK and series.alive(probe):
+        if not rule.condition(metrics, series, probe):
+            break
+        since, probe = probe, probe - EVALUATION_STEP
+    return since
+
+
+def alertmanager_payload(alerts: list[LabAlert], *, receiver: str = "pixelview") -> dict[str, Any]:
+    """The webhook body (version 4) Alertmanager would post for one group of firing alerts."""
+    if not alerts:
+        raise ValueError("an Alertmanager notification holds at least one alert")
+    common = {
+        k: v for k, v in alerts[0].labels.items() if all(a.labels.get(k) == v for a in alerts)
+    }
+    common_annotations = {
+        k: v
+        for k, v in alerts[0].annotations.items()
+        if all(a.annotations.get(k) == v for a in alerts)
+    }
+    group = {"alertname": common["alertname"]} if "alertname" in common else {}
+    group_key = "{}:{" + ",".join(f'{k}="{v}"' for k, v in sorted(group.items())) + "}"
+    return {
+        "version": "4",
+        "groupKey": group_key,
+        "truncatedAlerts": 0,
+        "status": "firing",
+        "receiver": receiver,
+        "groupLabels": group,
+        "commonLabels": common,
+        "commonAnnotations": common_annotations,
+        "externalURL": EXTERNAL_URL,
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": alert.labels,
+                "annotations": alert.annotations,
+                "startsAt": alert.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "endsAt": GO_ZERO_TIME,
+                "generatorURL": f"http://prometheus.lab.internal:9090/graph?g0.expr="
+                f"{alert.labels['alertname']}",
+                "fingerprint": alert.fingerprint,
+            }
+            for alert in alerts
+        ],
+    }
