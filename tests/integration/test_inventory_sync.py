@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,8 @@ from sqlmodel import select
 
 from connectors.kubernetes.models import Pod
 from core.clock import ManualClock
-from core.db.engine import SessionFactory, make_session_factory
+from core.db.engine import SessionFactory, make_engine, make_session_factory
+from core.db.migrate import upgrade
 from core.errors import NotFound, Unavailable
 from inventory.models import InventoryCluster, InventoryObject
 from inventory.sync import InventorySync, SyncResult
@@ -175,3 +177,20 @@ def test_an_unknown_cluster_is_not_found(sessions: SessionFactory) -> None:
     inventory = InventorySync(sessions, ManualClock(T0), {})
     with pytest.raises(NotFound, match="no Kubernetes cluster named 'edge'"):
         asyncio.run(inventory.sync("edge"))
+
+
+def test_concurrent_syncs_of_one_cluster_take_turns(postgres_url: str, store: KubeStore) -> None:
+    """Two workers syncing one new cluster at once: the cluster row's lock serializes them."""
+    engine = make_engine(postgres_url)
+    try:
+        upgrade(engine)
+        sessions = make_session_factory(engine)
+        port = LabKubernetes(store)
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: sync(sessions, T0, port), range(4)))
+        assert all(r.ok for r in results)
+        assert sum(r.appeared for r in results) == sum(EXPECTED_COUNTS.values())
+        assert len(objects(sessions)) == sum(EXPECTED_COUNTS.values())
+        assert cluster(sessions).generation == 4
+    finally:
+        engine.dispose()
