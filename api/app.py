@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.middleware import RequestContext
-from api.routes import admin, health, incidents, ingest, paging
+from api.routes import admin, health, incidents, ingest, inventory, paging
 from core.clock import Clock, SystemClock
 from core.crypto import SecretBox
 from core.db.engine import make_session_factory
@@ -54,4 +54,5 @@ def create_app(
     app.include_router(incidents.router)
     app.include_router(admin.router)
     app.include_router(paging.router)
+    app.include_router(inventory.router)
     return app

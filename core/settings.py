@@ -87,6 +87,13 @@ class WorkerSettings(Section):
     """`notification.deliver` jobs claimed, sent and recorded together."""
 
 
+class InventorySettings(Section):
+    """The inventory of the clusters PixelView watches."""
+
+    interval_s: int = Field(300, ge=10, le=86400)
+    """Each cluster is synced once per interval (one job, however many workers)."""
+
+
 class NotifySettings(Section):
     """Outbound notification channels; a channel left unconfigured gives up its deliveries."""
 
@@ -149,6 +156,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     api: ApiSettings = ApiSettings()
     worker: WorkerSettings = WorkerSettings()
+    inventory: InventorySettings = InventorySettings()
     notify: NotifySettings = NotifySettings()
     logging: LoggingSettings = LoggingSettings()
     security: SecuritySettings = SecuritySettings()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from connectors.kubernetes.port import KubernetesPort
 from connectors.notify.email.client import EmailNotifier
 from connectors.notify.pagerduty.client import PagerDutyNotifier
 from connectors.notify.slack.client import SlackNotifier
@@ -27,6 +28,8 @@ from core.settings import Settings
 from incidents.escalation.service import Escalator
 from incidents.notifications.outbox import DELIVER_JOB, RateLimit
 from incidents.notifications.sender import DeliverySender, Notifiers
+from inventory.jobs import SYNC_JOB, SyncHandler, SyncPoller
+from inventory.sync import InventorySync
 from pixelview import __version__
 
 log = get_logger(__name__)
@@ -42,11 +45,26 @@ class Container:
     clock: Clock
     metrics: Metrics
     handlers: HandlerRegistry = field(default_factory=HandlerRegistry)
+    kubernetes: Mapping[str, KubernetesPort] = field(default_factory=dict)
+    """Kubernetes ports by cluster name, whose inventory the worker syncs. Empty until cluster
+    configuration joins `Settings`; the demo hands in the lab's cluster."""
     _on_close: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
 
     @classmethod
-    def build(cls, settings: Settings, *, clock: Clock | None = None) -> Container:
-        """Create the engine and shared objects; nothing connects yet."""
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        kubernetes: Mapping[str, KubernetesPort] | None = None,
+    ) -> Container:
+        """Create the engine and shared objects; nothing connects yet.
+
+        Args:
+            settings: Every setting.
+            clock: Time for everything built here (the system clock by default).
+            kubernetes: Kubernetes ports by cluster name, synced into the inventory.
+        """
         engine = make_engine(
             settings.database_url(),
             echo=settings.database.echo,
@@ -58,6 +76,7 @@ class Container:
             sessions=make_session_factory(engine),
             clock=clock or SystemClock(),
             metrics=Metrics(__version__),
+            kubernetes=dict(kubernetes or {}),
         )
 
     @property
@@ -153,6 +172,20 @@ class Container:
             DELIVER_JOB, sender.run, size=self.settings.worker.delivery_batch
         )
         self._on_close.append(sender.close)
+        self.handlers.register(SYNC_JOB, SyncHandler(self.inventory()))
+
+    def inventory(self) -> InventorySync:
+        """Syncs the inventory of the Kubernetes clusters this container has ports for."""
+        return InventorySync(self.sessions, self.clock, self.kubernetes)
+
+    def inventory_poller(self) -> SyncPoller:
+        """Enqueues each cluster's inventory sync once per `inventory.interval_s`."""
+        return SyncPoller(
+            self.sessions,
+            self.clock,
+            sorted(self.kubernetes),
+            interval_s=self.settings.inventory.interval_s,
+        )
 
     def worker(self, *, concurrency: int | None = None) -> Worker:
         """A worker over this container's queue and handlers.
@@ -187,7 +220,7 @@ class Container:
             concurrency=wanted,
             poll_interval_s=self.settings.worker.poll_interval_s,
             metrics=self.metrics,
-            pollers=[escalator.tick],
+            pollers=[escalator.tick, self.inventory_poller().tick],
         )
 
     def close(self) -> None:

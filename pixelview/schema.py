@@ -19,6 +19,7 @@ import incidents.models.notification
 import incidents.models.people
 import incidents.models.schedule
 import incidents.models.silence
+import inventory.models
 
 
 def model_metadata() -> MetaData:
@@ -34,6 +35,7 @@ def model_metadata() -> MetaData:
         incidents.models.people,
         incidents.models.schedule,
         incidents.models.silence,
+        inventory.models,
     )
     assert all(module.__name__ for module in modules)  # imported for their tables
     return SQLModel.metadata

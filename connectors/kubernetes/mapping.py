@@ -103,6 +103,7 @@ def namespace(obj: Json) -> Namespace:
     meta = _meta(obj)
     return Namespace(
         name=str(meta.get("name", "")),
+        uid=_str(meta.get("uid")),
         phase=str(_obj(obj.get("status")).get("phase") or "Active"),
         labels=_strings(meta.get("labels")),
         created=timestamp(meta.get("creationTimestamp")),
@@ -125,6 +126,7 @@ def node(obj: Json) -> Node:
     prefix = "node-role.kubernetes.io/"
     return Node(
         name=str(meta.get("name", "")),
+        uid=_str(meta.get("uid")),
         ready=any(c.type == "Ready" and c.status == "True" for c in conditions),
         unschedulable=bool(spec.get("unschedulable", False)),
         conditions=conditions,
@@ -191,6 +193,7 @@ def pod(obj: Json) -> Pod:
     return Pod(
         name=str(meta.get("name", "")),
         namespace=str(meta.get("namespace", "")),
+        uid=_str(meta.get("uid")),
         phase=str(status.get("phase") or "Unknown"),
         node=_str(spec.get("nodeName")),
         labels=_strings(meta.get("labels")),
@@ -216,6 +219,7 @@ def workload(obj: Json) -> Workload:
         kind=kind,  # checked against WORKLOAD_PLURALS above
         name=str(meta.get("name", "")),
         namespace=str(meta.get("namespace", "")),
+        uid=_str(meta.get("uid")),
         desired=_int(status.get("desiredNumberScheduled"))
         if daemon
         else _int(spec.get("replicas"), 1),

@@ -33,6 +33,8 @@ class Namespace(_Frozen):
     """A namespace."""
 
     name: str
+    uid: str | None = None
+    """`metadata.uid`: tells a recreated object from the one it replaces."""
     phase: str
     labels: dict[str, str] = {}
     created: datetime | None = None
@@ -60,6 +62,7 @@ class Node(_Frozen):
     """A node: readiness, schedulability, conditions, taints and sizes."""
 
     name: str
+    uid: str | None = None
     ready: bool
     """The `Ready` condition is `True`."""
     unschedulable: bool
@@ -112,6 +115,7 @@ class Pod(_Frozen):
 
     name: str
     namespace: str
+    uid: str | None = None
     phase: str
     node: str | None = None
     labels: dict[str, str] = {}
@@ -136,6 +140,7 @@ class Workload(_Frozen):
     kind: WorkloadKind
     name: str
     namespace: str
+    uid: str | None = None
     desired: int
     """`spec.replicas` (for a DaemonSet: the nodes it should run on)."""
     ready: int
