@@ -10,7 +10,7 @@ from core.labels import labels_fingerprint
 from lab.alerting.alertmanager import AlertmanagerNotifier, LabAlert, Route, go_time
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-FIXTURE = Path(__file__).parents[2] / ".." / "shared" / "fixtures" / "alerts"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"
 
 
 def oom(pod: str, at: datetime = T0) -> LabAlert:
