@@ -13,6 +13,7 @@ from connectors.kubernetes.models import (
     RoleBinding,
     Subject,
 )
+from connectors.kubernetes.port import KubernetesPort
 
 
 def _allows(rule: PolicyRule, verb: str, resource: str, api_group: str, name: str | None) -> bool:
@@ -58,6 +59,30 @@ def grants(
         if bound and any(_allows(r, verb, resource, api_group, name) for r in bound.rules):
             found += [(binding, subject) for subject in binding.subjects]
     return found
+
+
+async def who_can(
+    port: KubernetesPort,
+    *,
+    verb: str,
+    resource: str,
+    namespace: str | None,
+    api_group: str = "",
+) -> AccessSummary:
+    """Who may `verb` the `resource`: the cluster-wide RBAC objects, plus the namespace's."""
+    roles = await port.list_roles(namespace=None)
+    bindings = await port.list_role_bindings(namespace=None)
+    if namespace is not None:
+        roles += await port.list_roles(namespace=namespace)
+        bindings += await port.list_role_bindings(namespace=namespace)
+    return access_summary(
+        roles=roles,
+        bindings=bindings,
+        verb=verb,
+        resource=resource,
+        namespace=namespace,
+        api_group=api_group,
+    )
 
 
 def access_summary(

@@ -205,18 +205,8 @@ class LabKubernetes:
         self, *, verb: str, resource: str, namespace: str | None, api_group: str = ""
     ) -> AccessSummary:
         """Who may `verb` the `resource`, from the cluster's RBAC objects."""
-        roles = await self.list_roles(namespace=None)
-        bindings = await self.list_role_bindings(namespace=None)
-        if namespace is not None:
-            roles += await self.list_roles(namespace=namespace)
-            bindings += await self.list_role_bindings(namespace=namespace)
-        return rbac.access_summary(
-            roles=roles,
-            bindings=bindings,
-            verb=verb,
-            resource=resource,
-            namespace=namespace,
-            api_group=api_group,
+        return await rbac.who_can(
+            self, verb=verb, resource=resource, namespace=namespace, api_group=api_group
         )
 
     # ----------------------------------------------------------------- writes

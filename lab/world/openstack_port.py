@@ -25,7 +25,7 @@ from connectors.openstack.models import (
     VolumeStatus,
 )
 from core.errors import NotFound
-from lab.world.openstack_estate import OsHypervisor, OsServer, OsVolume
+from lab.world.openstack_estate import OsHypervisor, OsProject, OsServer, OsVolume
 from lab.world.world import World
 
 HOST_RESERVED_MEMORY_MB = 512
@@ -48,13 +48,17 @@ class WorldOpenStack:
             key=lambda p: p.name,
         )
 
+    def _project(self, project_id: str) -> OsProject:
+        """A project by id or name; NotFound names it."""
+        try:
+            return self._world.openstack.project(project_id)
+        except KeyError:
+            raise NotFound(f"OpenStack: no project {project_id!r}") from None
+
     async def project_quotas(self, project_id: str) -> ProjectQuotas:
         """Quotas of a project (by id or name) with what its servers and volumes use."""
         estate = self._world.openstack
-        try:
-            project = estate.project(project_id)
-        except KeyError:
-            raise NotFound(f"OpenStack: no project {project_id!r}") from None
+        project = self._project(project_id)
         servers = [s for s in estate.servers if s.project_id == project.id and s.role != "refused"]
         flavors = [estate.flavor(s.flavor_id) for s in servers]
         volumes = [v for v in estate.volumes if v.project_id == project.id]
@@ -161,12 +165,7 @@ class WorldOpenStack:
     ) -> list[Server]:
         """Servers, filtered by project (id or name), status and hypervisor."""
         estate = self._world.openstack
-        project = None
-        if project_id is not None:
-            try:
-                project = estate.project(project_id).id
-            except KeyError:
-                raise NotFound(f"OpenStack: no project {project_id!r}") from None
+        project = None if project_id is None else self._project(project_id).id
         return sorted(
             (
                 self._server(s)
@@ -213,12 +212,7 @@ class WorldOpenStack:
     ) -> list[Volume]:
         """Volumes, filtered by project (id or name) and status."""
         estate = self._world.openstack
-        project = None
-        if project_id is not None:
-            try:
-                project = estate.project(project_id).id
-            except KeyError:
-                raise NotFound(f"OpenStack: no project {project_id!r}") from None
+        project = None if project_id is None else self._project(project_id).id
         return sorted(
             (
                 self._volume(v)
@@ -266,12 +260,7 @@ class WorldOpenStack:
     async def list_networks(self, *, project_id: str | None = None) -> list[Network]:
         """Networks a project sees (its own and shared ones), or all."""
         estate = self._world.openstack
-        project = None
-        if project_id is not None:
-            try:
-                project = estate.project(project_id).id
-            except KeyError:
-                raise NotFound(f"OpenStack: no project {project_id!r}") from None
+        project = None if project_id is None else self._project(project_id).id
         found = []
         for net in estate.networks:
             if project is not None and net.project_id != project and not net.shared:
