@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 
 from core.clock import Clock
 from core.db.engine import SessionFactory
-from core.errors import Forbidden, PixelViewError
+from core.errors import Forbidden, InvalidRequest, PixelViewError
 from incidents.audit import user_actor
 from incidents.models.people import Role, User
 from incidents.people import authenticate_user
@@ -73,3 +73,14 @@ def current_caller(
 Sessions = Annotated[SessionFactory, Depends(sessions)]
 Now = Annotated[Clock, Depends(clock)]
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+def label_filters(pairs: list[str]) -> dict[str, str]:
+    """Repeated `label=name=value` query parameters as a mapping; 422 naming a malformed one."""
+    labels = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise InvalidRequest(f"label filter {pair!r} must look like name=value")
+        labels[name] = value
+    return labels

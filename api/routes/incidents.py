@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentCaller, Now, Sessions
+from api.deps import CurrentCaller, Now, Sessions, label_filters
 from api.schemas.incidents import (
     ACTIONS_BY_PATH,
     AlertDetailOut,
@@ -21,7 +21,7 @@ from api.schemas.incidents import (
     StatusChange,
     TimelineEntryOut,
 )
-from core.errors import InvalidRequest, NotFound
+from core.errors import NotFound
 from incidents import queries, service
 from incidents.models.alert import Alert
 from incidents.models.people import Role
@@ -32,16 +32,6 @@ router = APIRouter(prefix="/api/v1", tags=["incidents"])
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size.")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
 Labels = Annotated[list[str], Query(description="`name=value`, repeatable; all must match.")]
-
-
-def _labels(pairs: list[str]) -> dict[str, str]:
-    labels = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise InvalidRequest(f"label filter {pair!r} must look like name=value")
-        labels[name] = value
-    return labels
 
 
 @router.get("/incidents", response_model=IncidentPage)
@@ -75,7 +65,7 @@ def list_incidents(
         assignee_id=assignee_id,
         integration_id=integration_id,
         tag=tag,
-        labels=_labels(label),
+        labels=label_filters(label),
         since=since,
         until=until,
         q=q,
@@ -227,7 +217,7 @@ def list_alerts(
         integration_id=integration_id,
         incident_id=incident_id,
         fingerprint=fingerprint,
-        labels=_labels(label),
+        labels=label_filters(label),
         since=since,
         until=until,
         q=q,

@@ -6,23 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import CurrentCaller, Sessions
+from api.deps import CurrentCaller, Sessions, label_filters
 from api.schemas.inventory import ClusterOut, InventoryObjectOut, InventoryObjectPage
-from core.errors import InvalidRequest
 from inventory import queries
 from inventory.models import ObjectKind
 
 router = APIRouter(prefix="/api/v1/inventory/kubernetes", tags=["inventory"])
-
-
-def _labels(pairs: list[str]) -> dict[str, str]:
-    labels = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise InvalidRequest(f"label: {pair!r} must look like key=value")
-        labels[key] = value
-    return labels
 
 
 @router.get("/clusters", response_model=list[ClusterOut])
@@ -59,7 +48,7 @@ def list_objects(
         cluster=cluster,
         kind=kind,
         namespace=namespace,
-        labels=_labels(label),
+        labels=label_filters(label),
         status=status,
         node=node,
         name=name,
