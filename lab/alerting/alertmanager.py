@@ -112,8 +112,9 @@ class AlertmanagerNotifier:
         return bool(group.firing) and now - group.sent_at >= self.route.repeat_interval
 
     def _body(self, key: str, group: _Group) -> dict[str, Any]:
-        alerts = [_firing_alert(a) for _, a in sorted(group.firing.items())]
-        alerts += [_resolved_alert(a, at) for _, (a, at) in sorted(group.resolved.items())]
+        alerts = [_firing_alert(a) for a in group.firing.values()]
+        alerts += [_resolved_alert(a, at) for a, at in group.resolved.values()]
+        alerts.sort(key=lambda a: _alert_order(a["labels"]))
         return {
             "receiver": self.route.receiver,
             "status": "firing" if group.firing else "resolved",
@@ -148,6 +149,11 @@ def _firing_alert(alert: LabAlert) -> dict[str, Any]:
 
 def _resolved_alert(alert: LabAlert, ended: datetime) -> dict[str, Any]:
     return {**_firing_alert(alert), "status": "resolved", "endsAt": go_time(ended)}
+
+
+def _alert_order(labels: Mapping[str, str]) -> tuple[str, str, list[tuple[str, str]]]:
+    """Alertmanager's order within a notification: by `job`, by `instance`, then by labels."""
+    return labels.get("job", ""), labels.get("instance", ""), sorted(labels.items())
 
 
 def _common(maps: list[dict[str, str]]) -> dict[str, str]:

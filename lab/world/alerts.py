@@ -10,12 +10,12 @@ takes `alertmanager_payload(firing_alerts(world))`.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from lab.alerting.alertmanager import AlertmanagerNotifier, LabAlert, Route
 from lab.world.metrics.series import Series, labels_key
 from lab.world.metrics.store import MetricStore
 from lab.world.world import World
@@ -24,7 +24,7 @@ EVALUATION_STEP = timedelta(minutes=1)
 MAX_LOOKBACK = timedelta(hours=6)
 """How far back a firing alert's start is looked for; older starts read as this old."""
 EXTERNAL_URL = "http://alertmanager.lab.internal:9093"
-GO_ZERO_TIME = "0001-01-01T00:00:00Z"
+PROMETHEUS_URL = "http://prometheus.lab.internal:9090"
 
 Condition = Callable[[MetricStore, Series, datetime], bool]
 
@@ -43,20 +43,6 @@ class Rule:
     """`str.format` template over the series' labels (and `value`)."""
     keep: tuple[str, ...]
     """The series labels the alert carries."""
-
-
-@dataclass(frozen=True)
-class LabAlert:
-    """A firing alert."""
-
-    labels: dict[str, str]
-    annotations: dict[str, str]
-    starts_at: datetime
-
-    @property
-    def fingerprint(self) -> str:
-        """16 hex digits identifying the label set, as Alertmanager shows one."""
-        return hashlib.sha256(labels_key(self.labels).encode()).hexdigest()[:16]
 
 
 def _increased(window: timedelta) -> Condition:
@@ -179,6 +165,7 @@ def firing_alerts(world: World, at: datetime | None = None) -> list[LabAlert]:
                         "description": rule.description.format(**series.labels, value=value),
                     },
                     starts_at=since + rule.for_,
+                    generator_url=f"{PROMETHEUS_URL}/graph?g0.expr={rule.name}",
                 )
             )
     return sorted(alerts, key=lambda a: labels_key(a.labels))
@@ -199,40 +186,19 @@ def _holding_since(
 
 
 def alertmanager_payload(alerts: list[LabAlert], *, receiver: str = "pixelview") -> dict[str, Any]:
-    """The webhook body (version 4) Alertmanager would post for one group of firing alerts."""
+    """The webhook body (version 4) Alertmanager would post for one group of firing alerts.
+
+    The alerts are grouped by `alertname` when they share one (Alertmanager's usual route),
+    else as one group; the body is the notifier's first flush of that group.
+    """
     if not alerts:
         raise ValueError("an Alertmanager notification holds at least one alert")
-    common = {
-        k: v for k, v in alerts[0].labels.items() if all(a.labels.get(k) == v for a in alerts)
-    }
-    common_annotations = {
-        k: v
-        for k, v in alerts[0].annotations.items()
-        if all(a.annotations.get(k) == v for a in alerts)
-    }
-    group = {"alertname": common["alertname"]} if "alertname" in common else {}
-    group_key = "{}:{" + ",".join(f'{k}="{v}"' for k, v in sorted(group.items())) + "}"
-    return {
-        "version": "4",
-        "groupKey": group_key,
-        "truncatedAlerts": 0,
-        "status": "firing",
-        "receiver": receiver,
-        "groupLabels": group,
-        "commonLabels": common,
-        "commonAnnotations": common_annotations,
-        "externalURL": EXTERNAL_URL,
-        "alerts": [
-            {
-                "status": "firing",
-                "labels": alert.labels,
-                "annotations": alert.annotations,
-                "startsAt": alert.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "endsAt": GO_ZERO_TIME,
-                "generatorURL": f"http://prometheus.lab.internal:9090/graph?g0.expr="
-                f"{alert.labels['alertname']}",
-                "fingerprint": alert.fingerprint,
-            }
-            for alert in alerts
-        ],
-    }
+    names = {alert.labels.get("alertname") for alert in alerts}
+    route = Route(
+        receiver=receiver,
+        group_by=("alertname",) if len(names) == 1 else (),
+        group_wait=timedelta(0),
+        external_url=EXTERNAL_URL,
+    )
+    [body] = AlertmanagerNotifier(route).due(alerts, max(a.starts_at for a in alerts))
+    return body

@@ -15,6 +15,7 @@ the value at `t` is the value of the last scrape at or before `t`.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -29,7 +30,7 @@ PEAK_HOUR_UTC = 14.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def labels_key(labels: dict[str, str]) -> str:
+def labels_key(labels: Mapping[str, str]) -> str:
     """The canonical text of a label set: `name{a="1",b="2"}` with sorted labels."""
     name = labels.get("__name__", "")
     inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()) if k != "__name__")
