@@ -22,11 +22,11 @@ FaultFn = Callable[[World, dict[str, str], dict[str, Any]], None]
 FAULTS: dict[str, FaultFn] = {
     "k8s.oom_kill": kubernetes.oom_kill,
     "k8s.image_pull": kubernetes_rollouts.image_pull,
-    "k8s.bad_config": kubernetes_rollouts.bad_config,
+    "k8s.crashloop_bad_config": kubernetes_rollouts.crashloop_bad_config,
     "k8s.node_not_ready": node_failure.node_not_ready,
     "k8s.dns_failure": dependencies.dns_failure,
     "vsphere.vm_powered_off": dependencies.vm_powered_off,
-    "vsphere.cpu_contention": dependencies.cpu_contention,
+    "vsphere.vm_cpu_contention": dependencies.vm_cpu_contention,
     "vsphere.host_disconnected": vsphere.host_disconnected,
     "vsphere.host_down": node_failure.host_down,
     "vsphere.datastore_full": vsphere.datastore_full,

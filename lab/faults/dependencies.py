@@ -125,7 +125,7 @@ def vm_powered_off(world: World, target: dict[str, str], params: dict[str, Any])
     fail_node(world, backing.node, reason="vsphere.vm_powered_off")
 
 
-def cpu_contention(world: World, target: dict[str, str], params: dict[str, Any]) -> None:
+def vm_cpu_contention(world: World, target: dict[str, str], params: dict[str, Any]) -> None:
     """An ESXi host is overcommitted (a noisy neighbour): its CPU saturates and its VMs wait.
 
     Over `over_minutes` (default 10) the host's CPU usage climbs to 97% and every VM on it
@@ -140,7 +140,7 @@ def cpu_contention(world: World, target: dict[str, str], params: dict[str, Any])
             {"__name__": "vsphere_host_cpu_usage_ratio", "host": host.name},
             now,
             Ramp(0.97, over),
-            reason="vsphere.cpu_contention",
+            reason="vsphere.vm_cpu_contention",
         )
     )
     for vm in [v for v in world.vsphere.vms if v.host == host.name]:
@@ -149,6 +149,6 @@ def cpu_contention(world: World, target: dict[str, str], params: dict[str, Any])
                 {"__name__": "vsphere_vm_cpu_ready_ratio", "vm": vm.name},
                 now,
                 Ramp(ready, over),
-                reason="vsphere.cpu_contention",
+                reason="vsphere.vm_cpu_contention",
             )
         )
