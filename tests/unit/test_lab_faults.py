@@ -146,6 +146,7 @@ EVERY_FAULT = {
     "k8s.image_pull": ({"namespace": "shop", "deployment": "cart"}, {}),
     "k8s.crashloop_bad_config": ({"namespace": "payments", "deployment": "ledger"}, {}),
     "k8s.node_not_ready": ({"node": "k8s-worker-03"}, {}),
+    "k8s.pending_insufficient_cpu": ({"namespace": "shop", "deployment": "catalog"}, {}),
     "k8s.dns_failure": ({}, {}),
     "vsphere.host_disconnected": ({"host": "esx-par1-a01.lab.internal"}, {}),
     "vsphere.host_down": ({"host": "esx-par1-b01.lab.internal"}, {}),
