@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from lab.faults.vsphere import lose_host
 from lab.kube.store import JsonObject, ObjectNotFound
 from lab.world.kube_controllers import owned_by, sync_app, terminating
 from lab.world.kube_objects import ts
@@ -155,18 +156,9 @@ def host_down(world: World, target: dict[str, str], params: dict[str, Any]) -> N
     """
     del params
     host = world.vsphere.host(target["host"])
-    host.connection_state, host.power_state = "notResponding", "unknown"
+    lose_host(world, host, "notResponding", "vsphere.host_down")
+    host.power_state = "unknown"
     now = world.now()
-    for metric in (
-        "vsphere_host_connected",
-        "vsphere_host_cpu_usage_ratio",
-        "vsphere_host_memory_usage_ratio",
-    ):
-        world.metrics.overlay(
-            Overlay(
-                {"__name__": metric, "host": host.name}, now, Hold(0.0), reason="vsphere.host_down"
-            )
-        )
     for vm in [v for v in world.vsphere.vms if v.host == host.name]:
         for series in world.metrics.select(f'{{vm="{vm.name}"}}'):
             if series.end is None:

@@ -85,7 +85,7 @@ def define_openstack_state(
         )
     for project in estate.projects:
         labels = {"tenant": project.name, "tenant_id": project.id}
-        used = project_usage(estate, project.id)
+        used = estate.usage(project.id)
         for limit in LIMITS:
             metrics.define(
                 {"__name__": f"openstack_nova_limits_{limit}_max", **labels},
@@ -101,17 +101,6 @@ def define_openstack_state(
         restate(metrics, server_status_labels(server), server_status(server), at=server.created)
     for volume in estate.volumes:
         restate(metrics, volume_status_labels(volume), volume_status(volume), at=volume.created)
-
-
-def project_usage(estate: OpenStackEstate, project_id: str) -> dict[str, int]:
-    """What a project's servers use, per limit (a refused server uses nothing)."""
-    servers = [s for s in estate.servers if s.project_id == project_id and s.role != "refused"]
-    flavors = [estate.flavor(s.flavor_id) for s in servers]
-    return {
-        "vcpus": sum(f.vcpus for f in flavors),
-        "instances": len(servers),
-        "memory": sum(f.ram_mb for f in flavors),
-    }
 
 
 def quota_of(estate: OpenStackEstate, project_id: str, limit: str) -> int:
