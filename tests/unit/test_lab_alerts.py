@@ -76,6 +76,20 @@ def test_host_and_datastore_alerts_fire_after_their_for_duration_and_clear_on_re
     assert {a.labels["alertname"] for a in firing_alerts(world)} == {"VSphereDatastoreSpaceLow"}
 
 
+def test_a_failed_host_and_a_disconnected_one_raise_different_alerts() -> None:
+    world = World.build(7)
+    failed, cut = world.vsphere.vm("k8s-worker-02").host, world.vsphere.vm("jump-01").host
+    apply_fault(world, "vsphere.host_down", {"host": failed})
+    apply_fault(world, "vsphere.host_disconnected", {"host": cut})
+    world.advance(timedelta(minutes=6))
+    hosts = {
+        (a.labels["alertname"], a.labels["host"])
+        for a in firing_alerts(world)
+        if "host" in a.labels
+    }
+    assert hosts == {("VSphereHostNotResponding", failed), ("VSphereHostDisconnected", cut)}
+
+
 def test_an_empty_notification_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one alert"):
         alertmanager_payload([])

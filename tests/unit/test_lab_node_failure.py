@@ -70,17 +70,34 @@ def test_a_silent_node_is_marked_then_its_pods_are_evicted_and_replaced() -> Non
     assert max(log.splitlines()) < LAB_EPOCH.strftime("%Y-%m-%dT%H:%M:%S")  # none since
 
 
-def test_a_failed_esxi_host_takes_its_vms_and_their_nodes_down() -> None:
+def test_a_failed_esxi_host_takes_its_vms_their_nodes_and_their_pods_down() -> None:
     world = World.build(7)
-    vm = world.vsphere.vm("k8s-worker-01")
+    vm = world.vsphere.vm("k8s-worker-02")
+    down = {v.name for v in world.vsphere.vms if v.host == vm.host and v.role != "service"}
+    scheduled = {p["metadata"]["name"] for node in down for p in on_node(world, node)}
+    assert down == {"k8s-worker-02"} and len(scheduled) == 7
     apply_fault(world, "vsphere.host_down", {"host": vm.host})
     world.advance(timedelta(minutes=2))
     port = WorldVSphere(world)
     host = asyncio.run(port.get_host(vm.host))
     assert host.connection_state == "notResponding" and host.overall_status == "red"
     assert asyncio.run(port.get_vm(vm.name)).connection_state == "notResponding"
-    down = {v.name for v in world.vsphere.vms if v.host == vm.host and v.role != "service"}
     for node in down:
         assert ready_condition(world, node) == "Unknown"
     others = {b.node for b in world.nodes} - down
     assert all(ready_condition(world, node) == "True" for node in others)
+    pods = [p for p in world.kube.list("pods") if p["metadata"]["name"] in scheduled]
+    assert len(pods) == len(scheduled) and not any(pod_ready(p) for p in pods)
+    for pod in pods:
+        event = world.kube.get(
+            "events", f"{pod['metadata']['name']}.nodenotready", pod["metadata"]["namespace"]
+        )
+        assert event["message"] == "Node is not ready"
+
+    world.advance(timedelta(minutes=6))
+    pods = [p for p in world.kube.list("pods") if p["metadata"]["name"] in scheduled]
+    assert len(pods) == len(scheduled) and all(terminating(p) for p in pods)
+    replacements = [p for p in world.kube.list("pods") if p["metadata"]["name"] not in scheduled]
+    assert all(p["spec"]["nodeName"] in others for p in replacements if not terminating(p))
+    for deploy in world.kube.list("deployments"):
+        assert deploy["status"]["readyReplicas"] == deploy["spec"]["replicas"]

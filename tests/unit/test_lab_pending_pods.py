@@ -105,6 +105,13 @@ def test_lowering_the_request_clears_the_pending_pod() -> None:
     assert firing_alerts(world) == []
 
 
+def test_undoing_the_rollout_clears_the_pending_pod_too() -> None:
+    world = pending()
+    asyncio.run(WorldStackStorm(world).run_action("kubernetes.rollout_undo", API))
+    assert api_pods(world, "Pending") == []
+    assert [cpu(p) for p in api_pods(world, "Running")] == ["250m", "250m", "250m"]
+
+
 def test_scaling_back_down_removes_the_pods_that_did_not_fit_first() -> None:
     world = pending({"cpu_request": "5", "replicas": 8})
     assert len(api_pods(world, "Pending")) == 1
