@@ -106,7 +106,6 @@ def finish_run(
     run.status = TriageStatus.SUCCEEDED
     run.report = report.model_dump(mode="json")
     run.mode = report.mode
-    _record_usage(run, usage, now)
     cause = report.root_cause
     found = (
         f"{cause.kind} {cause.namespace + '/' if cause.namespace else ''}{cause.name} "
@@ -114,15 +113,13 @@ def finish_run(
         if cause is not None
         else report.status.replace("_", " ")
     )
-    timeline(
+    _ended(
         session,
-        incident_id=run.incident_id,
-        now=now,
-        actor="triage",
-        kind=TimelineKind.AGENT_FINDING,
-        summary=f"triage: {found}. {report.summary}"[:1000],
-        data={
-            "run_id": run.id,
+        run,
+        usage,
+        now,
+        f"triage: {found}. {report.summary}",
+        {
             "status": report.status,
             "category": report.category,
             "root_cause": cause.model_dump(mode="json") if cause else None,
@@ -140,16 +137,7 @@ def fail_run(
     run = _locked(session, run_id)
     run.status = TriageStatus.FAILED
     run.error = error[:8000]
-    _record_usage(run, usage, now)
-    timeline(
-        session,
-        incident_id=run.incident_id,
-        now=now,
-        actor="triage",
-        kind=TimelineKind.AGENT_FINDING,
-        summary=f"triage failed: {error}"[:1000],
-        data={"run_id": run.id, "status": "failed"},
-    )
+    _ended(session, run, usage, now, f"triage failed: {error}", {"status": "failed"})
     return run
 
 
@@ -165,7 +153,15 @@ class RunUsage:
     cost: float = 0.0
 
 
-def _record_usage(run: TriageRun, usage: RunUsage, now: datetime) -> None:
+def _ended(
+    session: Session,
+    run: TriageRun,
+    usage: RunUsage,
+    now: datetime,
+    summary: str,
+    data: dict[str, Any],
+) -> None:
+    """Record what the run spent and when it ended, and say so on the incident's timeline."""
     run.mode = usage.mode or run.mode
     run.tool_calls = usage.tool_calls
     run.llm_calls, run.tokens_in, run.tokens_out = (
@@ -175,6 +171,15 @@ def _record_usage(run: TriageRun, usage: RunUsage, now: datetime) -> None:
     )
     run.cost = usage.cost
     run.finished_at = now
+    timeline(
+        session,
+        incident_id=run.incident_id,
+        now=now,
+        actor="triage",
+        kind=TimelineKind.AGENT_FINDING,
+        summary=summary[:1000],
+        data={"run_id": run.id, **data},
+    )
 
 
 def get_run(session: Session, run_id: int) -> TriageRun:
