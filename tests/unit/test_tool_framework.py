@@ -12,6 +12,7 @@ from pydantic import Field
 from core.errors import NotFound
 from lab.world.world import World
 from tests.unit.lab_tools import lab_deps, run
+from tools.catalog import default_registry
 from tools.context import Approval, ToolDeps
 from tools.decorators import Domain, ToolArgs, read_tool, write_tool
 from tools.registry import ToolRegistry, bind_read_tools
@@ -170,6 +171,21 @@ def test_write_tools_never_pass_for_read_tools(world: World) -> None:
         registry.add_write(repeat)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="already registered"):
         registry.add_read(repeat)
+
+
+def test_the_default_registry_has_read_tools_by_domain_and_no_write_tool() -> None:
+    registry = default_registry()
+    assert registry.domains == [Domain.INCIDENTS, Domain.KUBERNETES, Domain.METRICS]
+    assert registry.write_tools() == []
+    names = [t.name for t in registry.read_tools(["metrics", "incidents"])]
+    assert names == [
+        "incident_get",
+        "incident_timeline",
+        "incident_alerts",
+        "incidents_related",
+        "metrics_query",
+    ]
+    assert all(t.description and t.schema()["properties"] for t in registry.read_tools())
 
 
 def test_a_langchain_tool_carries_descriptions_and_returns_rendered_text(world: World) -> None:
