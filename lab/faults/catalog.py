@@ -12,6 +12,7 @@ from lab.faults import (
     kubernetes_rollouts,
     node_failure,
     openstack,
+    scheduling,
     vsphere,
 )
 from lab.kube.store import ObjectNotFound
@@ -22,11 +23,12 @@ FaultFn = Callable[[World, dict[str, str], dict[str, Any]], None]
 FAULTS: dict[str, FaultFn] = {
     "k8s.oom_kill": kubernetes.oom_kill,
     "k8s.image_pull": kubernetes_rollouts.image_pull,
-    "k8s.bad_config": kubernetes_rollouts.bad_config,
+    "k8s.crashloop_bad_config": kubernetes_rollouts.crashloop_bad_config,
     "k8s.node_not_ready": node_failure.node_not_ready,
+    "k8s.pending_insufficient_cpu": scheduling.pending_insufficient_cpu,
     "k8s.dns_failure": dependencies.dns_failure,
     "vsphere.vm_powered_off": dependencies.vm_powered_off,
-    "vsphere.cpu_contention": dependencies.cpu_contention,
+    "vsphere.vm_cpu_contention": dependencies.vm_cpu_contention,
     "vsphere.host_disconnected": vsphere.host_disconnected,
     "vsphere.host_down": node_failure.host_down,
     "vsphere.datastore_full": vsphere.datastore_full,
@@ -51,6 +53,8 @@ def apply_fault(
         fault(world, dict(target), dict(params or {}))
     except (KeyError, StopIteration, ObjectNotFound) as e:
         raise InvalidRequest(f"fault {name}: no such target {target} ({e})") from None
+    except ValueError as e:
+        raise InvalidRequest(f"fault {name}: bad parameter ({e})") from None
     record = FaultRecord(name=name, target=dict(target), params=dict(params or {}), at=world.now())
     world.faults.append(record)
     return record

@@ -16,6 +16,7 @@ from typing import Literal
 from lab.kube.store import JsonObject, KubeStore, ObjectNotFound
 from lab.world.crashloop import LoopState, crashloop_state
 from lab.world.kube_controllers import sync_app
+from lab.world.kube_events import count_event
 from lab.world.kube_objects import ts
 from lab.world.metrics.catalog import parse_ts
 from lab.world.randomness import Keyed
@@ -129,17 +130,7 @@ class CrashLoopPods:
             ("Started", f"Started container {self.container}", "Normal", state.restarts + 1),
         ]
         for reason, message, type_, count in events:
-            name = f"{meta['name']}.{reason.lower()}"
-            try:
-                current = store.get("events", name, self.namespace)
-            except ObjectNotFound:
-                current = None
-            if current is not None and current["count"] == count:
-                continue
-            event = store.record_event(pod, reason=reason, message=message, type_=type_)
-            if event["count"] != count:
-                event["count"] = count
-                store.replace("events", event)
+            count_event(store, pod, reason, message, type_, count)
 
 
 def _container_id(rng: Keyed, pod: str, restarts: int) -> str:

@@ -8,12 +8,15 @@ points from the symptom (errors in `payments/api`) down the links to the cause.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from lab.faults.node_failure import fail_node
+from lab.kube.store import JsonObject
 from lab.world.app_logs import STYLES, LogSource
-from lab.world.metrics.overlays import Overlay, Ramp
+from lab.world.metrics.catalog import parse_ts
+from lab.world.metrics.overlays import Climb, Hold, Overlay, Ramp
 from lab.world.randomness import Keyed
 from lab.world.workloads import APPS, App
 from lab.world.world import World
@@ -53,16 +56,20 @@ def _json_error(message: str, error: str) -> LogSource:
 def dns_failure(world: World, target: dict[str, str], params: dict[str, Any]) -> None:
     """CoreDNS cannot reach its upstream server: `lab.internal` names stop resolving.
 
-    CoreDNS logs the forwarding timeouts; every app whose configuration names a
-    `lab.internal` host logs failed lookups (and answers 503) instead of most of its requests.
-    Cluster names (`*.svc.cluster.local`) still resolve.
+    CoreDNS logs the forwarding timeouts and answers those queries SERVFAIL
+    (`coredns_dns_responses_total{rcode="SERVFAIL"}` climbs by `servfail_per_second` on each
+    of its pods, new ones too); every app whose configuration names a `lab.internal` host logs
+    failed lookups (and answers 503) instead of most of its requests. Cluster names
+    (`*.svc.cluster.local`) still resolve.
     """
     del target
     upstream = str(params.get("upstream", UPSTREAM_DNS))
-    pod_ips = {
-        p["metadata"]["name"]: p["status"].get("podIP", "")
-        for p in world.kube.list("pods", "kube-system", label_selector="app=coredns")
-    }
+    servfails = UpstreamUnreachable(float(params.get("servfail_per_second", 8.0)))
+    coredns_pods = world.kube.list("pods", "kube-system", label_selector="app=coredns")
+    for pod in coredns_pods:
+        servfails.answer(world, pod["metadata"]["name"], world.now())
+    world.pod_hooks.append(servfails)
+    pod_ips = {p["metadata"]["name"]: p["status"].get("podIP", "") for p in coredns_pods}
 
     def coredns(rng: Keyed, key: tuple[str, ...], at: datetime) -> str:
         name = rng.choice(
@@ -88,6 +95,26 @@ def dns_failure(world: World, target: dict[str, str], params: dict[str, Any]) ->
         world.logs.overrides[(app.namespace, app.name)] = _errors(error, STYLES[app.log_style], 0.8)
 
 
+@dataclass(frozen=True)
+class UpstreamUnreachable:
+    """Pod hook: a CoreDNS pod started while the upstream is unreachable answers SERVFAIL too."""
+
+    per_second: float
+
+    def __call__(self, world: World, pod: JsonObject) -> None:
+        """SERVFAIL answers from the start of a new CoreDNS pod."""
+        meta = pod["metadata"]
+        if meta["namespace"] == "kube-system" and meta.get("labels", {}).get("app") == "coredns":
+            self.answer(world, meta["name"], parse_ts(meta["creationTimestamp"]))
+
+    def answer(self, world: World, pod: str, since: datetime) -> None:
+        """The pod's SERVFAIL counter climbs from `since` on."""
+        match = {"__name__": "coredns_dns_responses_total", "pod": pod, "rcode": "SERVFAIL"}
+        world.metrics.overlay(
+            Overlay(match, since, Climb(self.per_second), reason="k8s.dns_failure")
+        )
+
+
 def _internal_hosts() -> list[str]:
     hosts = set()
     for app in APPS:
@@ -99,18 +126,21 @@ def _internal_hosts() -> list[str]:
 
 
 def vm_powered_off(world: World, target: dict[str, str], params: dict[str, Any]) -> None:
-    """A VM powers off: its series stop, and whatever depends on it feels it.
+    """A VM powers off: its usage series stop, and whatever depends on it feels it.
 
-    Apps whose configuration names it log failed connections (and answer 503); a Kubernetes
-    node on it goes NotReady.
+    vCenter (and the exporter's `vsphere_vm_power_state`) reads poweredOff; apps whose
+    configuration names it log failed connections (and answer 503); a Kubernetes node on it
+    goes NotReady.
     """
     del params
     vm = world.vsphere.vm(target["vm"])
     vm.power_state = "poweredOff"
     now = world.now()
     for series in world.metrics.select(f'{{vm="{vm.name}"}}'):
-        if series.end is None:
+        if series.end is None and series.name != "vsphere_vm_power_state":
             series.end = now
+    power = {"__name__": "vsphere_vm_power_state", "vm": vm.name}
+    world.metrics.overlay(Overlay(power, now, Hold(0.0), reason="vsphere.vm_powered_off"))
     host = f"{vm.name}.lab.internal"
     for app in dependents(host):
         error = _json_error(
@@ -125,7 +155,7 @@ def vm_powered_off(world: World, target: dict[str, str], params: dict[str, Any])
     fail_node(world, backing.node, reason="vsphere.vm_powered_off")
 
 
-def cpu_contention(world: World, target: dict[str, str], params: dict[str, Any]) -> None:
+def vm_cpu_contention(world: World, target: dict[str, str], params: dict[str, Any]) -> None:
     """An ESXi host is overcommitted (a noisy neighbour): its CPU saturates and its VMs wait.
 
     Over `over_minutes` (default 10) the host's CPU usage climbs to 97% and every VM on it
@@ -140,7 +170,7 @@ def cpu_contention(world: World, target: dict[str, str], params: dict[str, Any])
             {"__name__": "vsphere_host_cpu_usage_ratio", "host": host.name},
             now,
             Ramp(0.97, over),
-            reason="vsphere.cpu_contention",
+            reason="vsphere.vm_cpu_contention",
         )
     )
     for vm in [v for v in world.vsphere.vms if v.host == host.name]:
@@ -149,6 +179,6 @@ def cpu_contention(world: World, target: dict[str, str], params: dict[str, Any])
                 {"__name__": "vsphere_vm_cpu_ready_ratio", "vm": vm.name},
                 now,
                 Ramp(ready, over),
-                reason="vsphere.cpu_contention",
+                reason="vsphere.vm_cpu_contention",
             )
         )

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from lab.kube.store import JsonObject, ObjectNotFound
+from lab.kube.store import ObjectNotFound
 from lab.world.crashloop import crashloop_state
 from lab.world.kube_controllers import sync_app
+from lab.world.kube_events import count_event
 from lab.world.metrics.catalog import parse_ts
 from lab.world.world import World
 
@@ -83,26 +84,4 @@ class ImagePullPods:
         ]
         for reason, message, type_, count in events:
             if count:
-                _count_event(world, pod, reason, message, type_, count)
-
-
-def _count_event(
-    world: World,
-    pod: JsonObject,
-    reason: str,
-    message: str,
-    type_: Literal["Normal", "Warning"],
-    count: int,
-) -> None:
-    """Make the pod's event of `reason` read `count` occurrences (recording it if new)."""
-    name = f"{pod['metadata']['name']}.{reason.lower()}"
-    try:
-        current = world.kube.get("events", name, pod["metadata"]["namespace"])
-    except ObjectNotFound:
-        current = None
-    if current is not None and current["count"] == count:
-        return
-    event = world.kube.record_event(pod, reason=reason, message=message, type_=type_)
-    if event["count"] != count:
-        event["count"] = count
-        world.kube.replace("events", event)
+                count_event(world.kube, pod, reason, message, type_, count)

@@ -89,7 +89,7 @@ class ImageUnavailable:
         return False
 
 
-def bad_config(world: World, target: dict[str, str], params: dict[str, Any]) -> None:
+def crashloop_bad_config(world: World, target: dict[str, str], params: dict[str, Any]) -> None:
     """A bad value (`key`, `value`) lands in the app's ConfigMap and a rollout deploys it.
 
     The new pods exit with code 1 two seconds after every start, logging why.
@@ -150,7 +150,7 @@ class BrokenConfig:
                 restarts,
                 parse_ts(meta["creationTimestamp"]),
                 CrashLoopRestarts(self.loop.runs_for),
-                reason="k8s.bad_config",
+                reason="k8s.crashloop_bad_config",
             )
         )
         self.loop.pods.append(meta["name"])

@@ -4,8 +4,9 @@ What the control plane does, on its own clock: 40 s without a status update and 
 controller marks the node's conditions `Unknown`, taints it unreachable and marks its pods
 not ready (Endpoints drop them); 300 s later (the pods' default toleration) the taint manager
 evicts them: they stay Terminating (no kubelet confirms), and their ReplicaSets start
-replacements on Ready nodes. The node's own series and its containers' stop (no kubelet, no
-node exporter to scrape); kube-state-metrics, which reads the API server, goes on.
+replacements where the scheduler finds room. The node's own series and its pods' stop (no
+kubelet, no node exporter, no pod to scrape); kube-state-metrics, which reads the API server,
+goes on.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from lab.faults.vsphere import lose_host
 from lab.kube.store import JsonObject, ObjectNotFound
 from lab.world.kube_controllers import owned_by, sync_app, terminating
 from lab.world.kube_objects import ts
 from lab.world.metrics.overlays import Hold, Overlay
 from lab.world.rollouts import schedulable, spawn_pod
+from lab.world.scheduler import place
 from lab.world.world import World
 
 GRACE = timedelta(seconds=40)
@@ -97,10 +100,13 @@ class NodeFailure:
                 component="taint-eviction-controller",
             )
             owners = [r for r in meta.get("ownerReferences", []) if r["kind"] == "ReplicaSet"]
-            if not owners or not targets:
+            if not owners:
                 continue
             rs = world.kube.get("replicasets", owners[0]["name"], meta["namespace"])
-            node = world.node(world.rng.choice(targets, "evicted", meta["name"], index))
+            preferred = (
+                [world.rng.choice(targets, "evicted", meta["name"], index)] if targets else []
+            )
+            node = place(world, rs["spec"]["template"]["spec"], preferred)
             suffix = world.rng.suffix(5, "replacement", meta["name"])
             new, _ = spawn_pod(world, rs, node=node, suffix=suffix, started=at)
             self.replaced.append(new["metadata"]["name"])
@@ -128,7 +134,7 @@ def fail_node(world: World, node: str, *, reason: str) -> None:
     now = world.now()
     world.heartbeats.silent.add(node)
     for series in world.metrics.select(f'{{node="{node}"}}'):
-        if series.name.startswith(("node_", "container_")) and series.end is None:
+        if series.name.startswith(("node_", "container_", "coredns_")) and series.end is None:
             series.end = now
     ready = {"__name__": "kube_node_status_condition", "node": node, "condition": "Ready"}
     world.metrics.overlay(Overlay(ready, now + GRACE, Hold(0.0), reason=reason))
@@ -150,18 +156,9 @@ def host_down(world: World, target: dict[str, str], params: dict[str, Any]) -> N
     """
     del params
     host = world.vsphere.host(target["host"])
-    host.connection_state, host.power_state = "notResponding", "unknown"
+    lose_host(world, host, "notResponding", "vsphere.host_down")
+    host.power_state = "unknown"
     now = world.now()
-    for metric in (
-        "vsphere_host_connected",
-        "vsphere_host_cpu_usage_ratio",
-        "vsphere_host_memory_usage_ratio",
-    ):
-        world.metrics.overlay(
-            Overlay(
-                {"__name__": metric, "host": host.name}, now, Hold(0.0), reason="vsphere.host_down"
-            )
-        )
     for vm in [v for v in world.vsphere.vms if v.host == host.name]:
         for series in world.metrics.select(f'{{vm="{vm.name}"}}'):
             if series.end is None:

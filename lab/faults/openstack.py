@@ -5,11 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from lab.faults.node_failure import fail_node
+from lab.world.metrics.openstack_state import (
+    restate,
+    server_status,
+    server_status_labels,
+    volume_status,
+    volume_status_labels,
+)
 from lab.world.metrics.overlays import Hold, Overlay
 from lab.world.openstack_estate import OsServer
 from lab.world.world import World
 
 NO_VALID_HOST = "No valid host was found. There are not enough hosts available."
+QUOTA_LIMITS = {"cores": "vcpus", "instances": "instances", "ram_mb": "memory"}
+"""Quota resources the fault takes, and the exporter's name of each limit."""
 
 
 def instance_error(world: World, target: dict[str, str], params: dict[str, Any]) -> None:
@@ -23,6 +32,7 @@ def instance_error(world: World, target: dict[str, str], params: dict[str, Any])
     server.fault_message = str(params.get("message", NO_VALID_HOST))
     server.fault_details = str(params.get("details", ""))
     server.fault_at = server.updated = world.now()
+    restate(world.metrics, server_status_labels(server), server_status(server), at=world.now())
     world.metrics.overlay(
         Overlay(
             {"__name__": "openstack_instance_cpu_usage_ratio", "instance_id": server.id},
@@ -45,14 +55,11 @@ def hypervisor_down(world: World, target: dict[str, str], params: dict[str, Any]
     hv = next(h for h in world.openstack.hypervisors if hostname in (h.hostname, h.id))
     hv.state = "down"
     now = world.now()
-    world.metrics.overlay(
-        Overlay(
-            {"__name__": "openstack_hypervisor_cpu_usage_ratio", "hypervisor": hv.hostname},
-            now,
-            Hold(0.0),
-            reason="openstack.hypervisor_down",
-        )
-    )
+    for match in (
+        {"__name__": "openstack_hypervisor_cpu_usage_ratio", "hypervisor": hv.hostname},
+        {"__name__": "openstack_nova_agent_state", "hostname": hv.hostname},
+    ):
+        world.metrics.overlay(Overlay(match, now, Hold(0.0), reason="openstack.hypervisor_down"))
     for server in [s for s in world.openstack.servers if s.hypervisor == hv.hostname]:
         for series in world.metrics.select(f'{{instance_id="{server.id}"}}'):
             if series.end is None:
@@ -69,46 +76,54 @@ def quota_exhausted(world: World, target: dict[str, str], params: dict[str, Any]
     """
     project = world.openstack.project(target["project"])
     resource = str(params.get("resource", "cores"))
-    servers = [s for s in world.openstack.servers if s.project_id == project.id]
-    flavors = [world.openstack.flavor(s.flavor_id) for s in servers]
-    used = {
-        "cores": sum(f.vcpus for f in flavors),
-        "instances": len(servers),
-        "ram_mb": sum(f.ram_mb for f in flavors),
-    }
-    if resource not in used:
-        raise KeyError(f"quota resource {resource!r}")
-    setattr(project, f"quota_{resource}", used[resource])
-    flavor = flavors[0] if flavors else world.openstack.flavors[0]
-    asked = {"cores": flavor.vcpus, "instances": 1, "ram_mb": flavor.ram_mb}[resource]
+    if resource not in QUOTA_LIMITS:
+        raise ValueError(f"quota resource {resource!r} is none of {', '.join(QUOTA_LIMITS)}")
+    limit = QUOTA_LIMITS[resource]
+    used = world.openstack.usage(project.id)[limit]
+    setattr(project, f"quota_{resource}", used)
     now = world.now()
-    name = str(params.get("server") or f"{project.name}-extra-01")
-    world.openstack.servers.append(
-        OsServer(
-            id=world.rng.uuid("server", name),
-            name=name,
-            project_id=project.id,
-            flavor_id=flavor.id,
-            image_id=world.openstack.images[0].id,
-            hypervisor=None,
-            network=servers[0].network if servers else "public",
-            ip_address="",
-            created=now,
-            updated=now,
-            role="refused",
-            status="ERROR",
-            power_state="NOSTATE",
-            fault_code=403,
-            fault_message=f"Quota exceeded for {resource}: Requested {asked}, but already "
-            f"used {used[resource]} of {used[resource]} {resource}",
-            fault_at=now,
-        )
+    tenant = {"__name__": f"openstack_nova_limits_{limit}_max", "tenant_id": project.id}
+    world.metrics.overlay(
+        Overlay(tenant, now, Hold(float(used)), reason="openstack.quota_exhausted")
     )
+    servers = [s for s in world.openstack.servers if s.project_id == project.id]
+    flavor = world.openstack.flavor(servers[0].flavor_id) if servers else world.openstack.flavors[0]
+    asked = {"cores": flavor.vcpus, "instances": 1, "ram_mb": flavor.ram_mb}[resource]
+    name = str(params.get("server") or f"{project.name}-extra-01")
+    refused = OsServer(
+        id=world.rng.uuid("server", name),
+        name=name,
+        project_id=project.id,
+        flavor_id=flavor.id,
+        image_id=world.openstack.images[0].id,
+        hypervisor=None,
+        network=servers[0].network if servers else "public",
+        ip_address="",
+        created=now,
+        updated=now,
+        role="refused",
+        status="ERROR",
+        power_state="NOSTATE",
+        fault_code=403,
+        fault_message=f"Quota exceeded for {resource}: Requested {asked}, but already "
+        f"used {used} of {used} {resource}",
+        fault_at=now,
+    )
+    world.openstack.servers.append(refused)
+    restate(world.metrics, server_status_labels(refused), server_status(refused), at=now)
 
 
 def volume_stuck_attaching(world: World, target: dict[str, str], params: dict[str, Any]) -> None:
-    """A volume is being attached to a server (`server`) and never gets there."""
+    """A volume is being attached to a server and never gets there.
+
+    Param `server` (default: the first server of the volume's project). Cinder reads
+    `attaching` toward it, with no attachment, and the exporter reports that status from now.
+    """
     volume = next(v for v in world.openstack.volumes if target["volume"] in (v.id, v.name))
-    server = world.openstack.server(str(params["server"]))
+    if params.get("server"):
+        server = world.openstack.server(str(params["server"]))
+    else:
+        server = next(s for s in world.openstack.servers if s.project_id == volume.project_id)
     volume.status, volume.server_id = "attaching", server.id
     volume.device, volume.updated = "/dev/vdc", world.now()
+    restate(world.metrics, volume_status_labels(volume), volume_status(volume), at=world.now())

@@ -66,6 +66,39 @@ def _above(threshold: float) -> Condition:
     return condition
 
 
+def _always(metrics: MetricStore, series: Series, at: datetime) -> bool:
+    """The series exists: its labels say it all (a server's status, a volume's)."""
+    del metrics, series, at
+    return True
+
+
+def _at_its_max() -> Condition:
+    """A `*_used` series has reached its `*_max` sibling (a quota; -1 means unlimited)."""
+
+    def condition(metrics: MetricStore, series: Series, at: datetime) -> bool:
+        ceiling = {**series.labels, "__name__": series.name.removesuffix("_used") + "_max"}
+        limit = metrics.value(metrics.get(ceiling), at)
+        return limit >= 0 and metrics.value(series, at) >= limit
+
+    return condition
+
+
+def _share_of_answers_above(window: timedelta, share: float) -> Condition:
+    """This rcode's answers over `window` are more than `share` of all the server's answers."""
+
+    def condition(metrics: MetricStore, series: Series, at: datetime) -> bool:
+        rcodes = [
+            s
+            for s in metrics.select(f'{series.name}{{pod="{series.labels["pod"]}"}}')
+            if s.labels.get("namespace") == series.labels.get("namespace")
+        ]
+        answers = sum(metrics.value(s, at) - metrics.value(s, at - window) for s in rcodes)
+        mine = metrics.value(series, at) - metrics.value(series, at - window)
+        return answers > 0 and mine > share * answers
+
+    return condition
+
+
 def _free_share_below(share: float) -> Condition:
     def condition(metrics: MetricStore, series: Series, at: datetime) -> bool:
         capacity = metrics.current(
@@ -109,14 +142,46 @@ RULES: tuple[Rule, ...] = (
         ("node",),
     ),
     Rule(
+        "CoreDNSErrorsHigh",
+        'coredns_dns_responses_total{rcode="SERVFAIL"}',
+        _share_of_answers_above(timedelta(minutes=5), 0.03),
+        timedelta(minutes=10),
+        "critical",
+        "CoreDNS is returning SERVFAIL.",
+        "CoreDNS {namespace}/{pod} has answered more than 3% of its requests with SERVFAIL "
+        "over the last 5 minutes, for 10 minutes now.",
+        ("namespace", "pod"),
+    ),
+    Rule(
         "VSphereHostDisconnected",
-        "vsphere_host_connected",
-        _below(0.5),
+        'vsphere_host_connection_state{state="disconnected"}',
+        _above(0.5),
         timedelta(minutes=5),
         "critical",
         "ESXi host is disconnected from vCenter.",
         "Host {host} in cluster {cluster} has been disconnected for more than 5 minutes.",
         ("datacenter", "cluster", "host"),
+    ),
+    Rule(
+        "VSphereHostNotResponding",
+        'vsphere_host_connection_state{state="notResponding"}',
+        _above(0.5),
+        timedelta(minutes=5),
+        "critical",
+        "ESXi host is not responding.",
+        "Host {host} in cluster {cluster} has not answered vCenter for more than 5 minutes; "
+        "its VMs are unreachable.",
+        ("datacenter", "cluster", "host"),
+    ),
+    Rule(
+        "VSphereVmPoweredOff",
+        "vsphere_vm_power_state",
+        _below(0.5),
+        timedelta(minutes=5),
+        "warning",
+        "VM is powered off.",
+        "VM {vm} on host {host} has been powered off for more than 5 minutes.",
+        ("datacenter", "cluster", "host", "vm"),
     ),
     Rule(
         "VSphereVmCpuReadyHigh",
@@ -138,6 +203,47 @@ RULES: tuple[Rule, ...] = (
         "Datastore is almost full.",
         "Datastore {datastore} has less than 10% free space ({value:.0f} bytes free).",
         ("datacenter", "datastore"),
+    ),
+    Rule(
+        "OpenStackNovaComputeDown",
+        'openstack_nova_agent_state{service="nova-compute",adminState="enabled"}',
+        _below(0.5),
+        timedelta(minutes=5),
+        "critical",
+        "Nova compute service is down.",
+        "nova-compute on {hostname} (zone {zone}) has been down for more than 5 minutes.",
+        ("hostname", "service", "zone"),
+    ),
+    Rule(
+        "OpenStackInstanceError",
+        'openstack_nova_server_status{status="ERROR"}',
+        _always,
+        timedelta(minutes=10),
+        "warning",
+        "Nova server is in ERROR.",
+        "Server {name} ({id}) of project {tenant_id} has been in ERROR for more than 10 minutes.",
+        ("id", "name", "tenant_id"),
+    ),
+    Rule(
+        "OpenStackProjectQuotaExhausted",
+        '{__name__=~"openstack_nova_limits_(vcpus|instances|memory)_used"}',
+        _at_its_max(),
+        timedelta(minutes=5),
+        "warning",
+        "OpenStack project quota is used up.",
+        "Project {tenant} uses all of its quota ({__name__} = {value:.0f}): the next server it "
+        "asks for will be refused.",
+        ("tenant", "tenant_id"),
+    ),
+    Rule(
+        "OpenStackVolumeStuckAttaching",
+        'openstack_cinder_volume_status{status="attaching"}',
+        _always,
+        timedelta(minutes=15),
+        "warning",
+        "Cinder volume is stuck attaching.",
+        "Volume {name} ({id}) has been attaching to server {server_id} for more than 15 minutes.",
+        ("id", "name", "server_id", "tenant_id"),
     ),
 )
 """The lab's alerting rules."""

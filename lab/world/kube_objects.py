@@ -206,19 +206,8 @@ def pod(
 ) -> JsonObject:
     """A running, ready pod of ReplicaSet `rs` on `node`."""
     name = f"{rs['metadata']['name']}-{suffix}"
-    namespace = rs["metadata"]["namespace"]
-    template = rs["spec"]["template"]
-    spec = {
-        **template["spec"],
-        "nodeName": node,
-        "tolerations": DEFAULT_TOLERATIONS,
-        "enableServiceLinks": True,
-        "priority": 0,
-        "preemptionPolicy": "PreemptLowerPriority",
-    }
+    spec = {**_pod_spec(rs), "nodeName": node}
     container = spec["containers"][0]
-    limits, requests = container["resources"]["limits"], container["resources"]["requests"]
-    qos = "Guaranteed" if limits == requests else "Burstable"
     image = container["image"]
     running_since = last_exit or started
     status: JsonObject = {
@@ -260,14 +249,7 @@ def pod(
         )
     ]
     return {
-        "metadata": {
-            "name": name,
-            "generateName": f"{rs['metadata']['name']}-",
-            "namespace": namespace,
-            "labels": dict(template["metadata"]["labels"]),
-            "ownerReferences": [owner(rs)],
-            "creationTimestamp": ts(started),
-        },
+        "metadata": _pod_meta(rs, suffix, started),
         "spec": spec,
         "status": {
             "phase": "Running",
@@ -277,10 +259,63 @@ def pod(
             "podIP": pod_ip,
             "podIPs": [{"ip": pod_ip}],
             "startTime": ts(started),
-            "qosClass": qos,
+            "qosClass": _qos(container),
             "containerStatuses": [status],
         },
     }
+
+
+def pending_pod(rs: JsonObject, *, suffix: str, created: datetime, message: str) -> JsonObject:
+    """A pod of ReplicaSet `rs` that the scheduler could not place: Pending, on no node.
+
+    As the API server holds it: no `nodeName`, no IPs, no container statuses, and one
+    condition, PodScheduled False with reason Unschedulable and the scheduler's `message`.
+    """
+    spec = _pod_spec(rs)
+    condition = {
+        "type": "PodScheduled",
+        "status": "False",
+        "reason": "Unschedulable",
+        "message": message,
+        "lastProbeTime": None,
+        "lastTransitionTime": ts(created),
+    }
+    return {
+        "metadata": _pod_meta(rs, suffix, created),
+        "spec": spec,
+        "status": {
+            "phase": "Pending",
+            "conditions": [condition],
+            "qosClass": _qos(spec["containers"][0]),
+        },
+    }
+
+
+def _pod_meta(rs: JsonObject, suffix: str, created: datetime) -> JsonObject:
+    return {
+        "name": f"{rs['metadata']['name']}-{suffix}",
+        "generateName": f"{rs['metadata']['name']}-",
+        "namespace": rs["metadata"]["namespace"],
+        "labels": dict(rs["spec"]["template"]["metadata"]["labels"]),
+        "ownerReferences": [owner(rs)],
+        "creationTimestamp": ts(created),
+    }
+
+
+def _pod_spec(rs: JsonObject) -> JsonObject:
+    """The pod spec the API server stores for a pod of `rs`, before the scheduler binds it."""
+    return {
+        **rs["spec"]["template"]["spec"],
+        "tolerations": DEFAULT_TOLERATIONS,
+        "enableServiceLinks": True,
+        "priority": 0,
+        "preemptionPolicy": "PreemptLowerPriority",
+    }
+
+
+def _qos(container: JsonObject) -> str:
+    limits, requests = container["resources"]["limits"], container["resources"]["requests"]
+    return "Guaranteed" if limits == requests else "Burstable"
 
 
 def service(app: App, *, cluster_ip: str, created: datetime) -> JsonObject:

@@ -157,6 +157,19 @@ class OpenStackEstate:
                 return server
         raise KeyError(name_or_id)
 
+    def usage(self, project_id: str) -> dict[str, int]:
+        """What a project's servers use: `vcpus`, `instances`, `memory` (MiB), as Nova counts.
+
+        A server Nova refused (`role` refused) uses nothing.
+        """
+        servers = [s for s in self.servers if s.project_id == project_id and s.role != "refused"]
+        flavors = [self.flavor(s.flavor_id) for s in servers]
+        return {
+            "vcpus": sum(f.vcpus for f in flavors),
+            "instances": len(servers),
+            "memory": sum(f.ram_mb for f in flavors),
+        }
+
     def flavor(self, flavor_id: str) -> OsFlavor:
         """A flavor by id or name (KeyError when none)."""
         for flavor in self.flavors:

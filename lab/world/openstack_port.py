@@ -59,14 +59,13 @@ class WorldOpenStack:
         """Quotas of a project (by id or name) with what its servers and volumes use."""
         estate = self._world.openstack
         project = self._project(project_id)
-        servers = [s for s in estate.servers if s.project_id == project.id and s.role != "refused"]
-        flavors = [estate.flavor(s.flavor_id) for s in servers]
+        used = estate.usage(project.id)
         volumes = [v for v in estate.volumes if v.project_id == project.id]
         return ProjectQuotas(
             project_id=project.id,
-            instances=QuotaUsage(limit=project.quota_instances, in_use=len(servers)),
-            cores=QuotaUsage(limit=project.quota_cores, in_use=sum(f.vcpus for f in flavors)),
-            ram_mb=QuotaUsage(limit=project.quota_ram_mb, in_use=sum(f.ram_mb for f in flavors)),
+            instances=QuotaUsage(limit=project.quota_instances, in_use=used["instances"]),
+            cores=QuotaUsage(limit=project.quota_cores, in_use=used["vcpus"]),
+            ram_mb=QuotaUsage(limit=project.quota_ram_mb, in_use=used["memory"]),
             volumes=QuotaUsage(limit=project.quota_volumes, in_use=len(volumes)),
             gigabytes=QuotaUsage(
                 limit=project.quota_gigabytes, in_use=sum(v.size_gb for v in volumes)

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lab.world.kube_objects import ts
-from lab.world.rollouts import REVISION, previous_template, roll_out
-from lab.world.workloads import parse_bytes
+from lab.world.rollouts import REVISION, previous_template, roll_out, scale, set_resource
 from lab.world.world import World
 
 ActionHandler = Callable[[World, dict[str, Any]], dict[str, Any]]
@@ -31,20 +30,32 @@ def _rolled(world: World, namespace: str, name: str, pods: list[Any]) -> dict[st
 
 def set_memory_limit(world: World, params: dict[str, Any]) -> dict[str, Any]:
     """`kubernetes.set_memory_limit`: new limit (a request above it comes down too); rolls out."""
-    namespace, name = params["namespace"], params["deployment"]
     limit = str(params["memory_limit"])
-    limit_bytes = parse_bytes(limit)
-    deploy = world.kube.get("deployments", name, namespace)
-    containers = deploy["spec"]["template"]["spec"]["containers"]
-    container = params.get("container") or containers[0]["name"]
-    spec = next(c for c in containers if c["name"] == container)
-    request = spec["resources"].get("requests", {}).get("memory", limit)
-    resources: dict[str, Any] = {"limits": {"memory": limit}}
-    if parse_bytes(request) > limit_bytes:
-        resources["requests"] = {"memory": limit}
-    patch = {"spec": {"containers": [{"name": container, "resources": resources}]}}
-    pods = roll_out(world, namespace, name, patch=patch)
-    return {**_rolled(world, namespace, name, pods), "memory_limit": limit}
+    pods = set_resource(world, params, "memory", "limits", limit)
+    return {
+        **_rolled(world, params["namespace"], params["deployment"], pods),
+        "memory_limit": limit,
+    }
+
+
+def set_cpu_request(world: World, params: dict[str, Any]) -> dict[str, Any]:
+    """`kubernetes.set_cpu_request`: new request (a limit below it goes up too); rolls out."""
+    request = str(params["cpu_request"])
+    pods = set_resource(world, params, "cpu", "requests", request)
+    return {
+        **_rolled(world, params["namespace"], params["deployment"], pods),
+        "cpu_request": request,
+    }
+
+
+def scale_deployment(world: World, params: dict[str, Any]) -> dict[str, Any]:
+    """`kubernetes.scale_deployment`: the replica count; surplus Pending pods go first."""
+    namespace, name = params["namespace"], params["deployment"]
+    replicas = int(params["replicas"])
+    if replicas < 0:
+        raise ValueError(f"replicas must not be negative, not {replicas}")
+    pods = scale(world, namespace, name, replicas)
+    return {**_rolled(world, namespace, name, pods), "replicas": replicas}
 
 
 def rollout_restart(world: World, params: dict[str, Any]) -> dict[str, Any]:
@@ -109,6 +120,8 @@ def host_reconnect(world: World, params: dict[str, Any]) -> dict[str, Any]:
 
 HANDLERS: dict[str, ActionHandler] = {
     "kubernetes.set_memory_limit": set_memory_limit,
+    "kubernetes.set_cpu_request": set_cpu_request,
+    "kubernetes.scale_deployment": scale_deployment,
     "kubernetes.rollout_restart": rollout_restart,
     "kubernetes.rollout_undo": rollout_undo,
     "kubernetes.set_image": set_image,

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
+from typing import Any
 
 from lab.kube.store import JsonObject, KubeStore
 from lab.world import kube_objects as objects
-from lab.world.kube_controllers import owned_by, sync_app, terminating
+from lab.world.kube_controllers import owned_by, parse_time, pod_ready, sync_app, terminating
 from lab.world.kube_nodes import NodeBacking
+from lab.world.kube_objects import ts
 from lab.world.metrics.catalog import define_pod, retire_pod
+from lab.world.scheduler import place, spawn_pending
+from lab.world.workloads import parse_bytes, parse_cpu
 from lab.world.world import World
 
 REVISION = "deployment.kubernetes.io/revision"
@@ -74,8 +78,11 @@ def roll_out(
     old_sets = [rs for rs in owned if rs["metadata"]["uid"] != target["metadata"]["uid"]]
     old_pods = [p for p in store.list("pods", namespace) if any(owned_by(p, rs) for rs in old_sets)]
     rs_name = target["metadata"]["name"]
-    nodes = [p["spec"]["nodeName"] for p in old_pods if p["spec"]["nodeName"] in schedulable(world)]
-    nodes = nodes or schedulable(world)
+    ready_nodes = schedulable(world)
+    nodes = [
+        p["spec"].get("nodeName") for p in old_pods if p["spec"].get("nodeName") in ready_nodes
+    ]
+    nodes = nodes or ready_nodes
     surge, unavailable = -(-replicas * 25 // 100), replicas * 25 // 100
     created: list[JsonObject] = []
     stalled = False
@@ -85,7 +92,8 @@ def roll_out(
     for index in range(running, replicas):
         if stalled and old_pods and len(created) >= surge + unavailable:
             break  # new pods that never become ready use up the surge: the rollout stalls
-        node = world.node(nodes[index % len(nodes)])
+        preferred = [nodes[index % len(nodes)]] if nodes else []
+        node = place(world, target["spec"]["template"]["spec"], preferred)
         suffix = rng.suffix(5, "pod", namespace, name, revision, index)
         pod, ready = spawn_pod(world, target, node=node, suffix=suffix, started=world.now())
         stalled = stalled or not ready
@@ -103,34 +111,120 @@ def roll_out(
         )
         old_pods = old_pods[:unavailable]  # only what maxUnavailable allows goes
     for rs in old_sets:
-        mine = [p for p in old_pods if owned_by(p, rs)]
-        for pod in mine:
-            container = pod["spec"]["containers"][0]["name"]
-            _event(store, pod, "Killing", f"Stopping container {container}")
-            store.delete("pods", pod["metadata"]["name"], namespace)
-            retire_pod(world.metrics, pod, world.now())
-            _event(
-                store,
-                rs,
-                "SuccessfulDelete",
-                f"Deleted pod: {pod['metadata']['name']}",
-                "replicaset-controller",
-            )
-        left = len(store.list("pods", namespace, label_selector=_selector(rs)))
-        if rs["spec"].get("replicas", 0) != left:
-            store.patch(
-                "replicasets", rs["metadata"]["name"], namespace, {"spec": {"replicas": left}}
-            )
-            _event(
-                store,
-                deploy,
-                "ScalingReplicaSet",
-                f"Scaled down replica set {rs['metadata']['name']} to {left} from "
-                f"{rs['spec']['replicas']}",
-                "deployment-controller",
-            )
+        _remove(world, deploy, rs, [p for p in old_pods if owned_by(p, rs)])
     sync_app(store, namespace, name, now=world.now())
     return created
+
+
+def set_resource(
+    world: World, target: dict[str, Any], resource: str, kind: str, value: str
+) -> list[JsonObject]:
+    """Set a container's `kind` (limits or requests) of `resource`, and roll out; the new pods.
+
+    `target` names `namespace`, `deployment` and optionally `container` (default: the first).
+    The other of the pair follows where the API server would refuse it (a request above its
+    limit): a lower limit brings the request down, a higher request takes the limit up.
+    """
+    namespace, name = target["namespace"], target["deployment"]
+    deploy = world.kube.get("deployments", name, namespace)
+    containers = deploy["spec"]["template"]["spec"]["containers"]
+    container = target.get("container") or containers[0]["name"]
+    current = next(c for c in containers if c["name"] == container)["resources"]
+    other = "requests" if kind == "limits" else "limits"
+    resources = {kind: {resource: value}}
+    paired = current.get(other, {}).get(resource)
+    if paired is not None:
+        request, limit = (paired, value) if kind == "limits" else (value, paired)
+        amount = parse_bytes if resource == "memory" else parse_cpu
+        if amount(request) > amount(limit):
+            resources[other] = {resource: value}
+    patch = {"spec": {"containers": [{"name": container, "resources": resources}]}}
+    return roll_out(world, namespace, name, patch=patch)
+
+
+def scale(world: World, namespace: str, name: str, replicas: int) -> list[JsonObject]:
+    """Set a Deployment's replica count now, as its controllers do; returns the new pods.
+
+    The ReplicaSet of the current revision takes the change. New pods go where the scheduler
+    places them (Pending where nothing fits); surplus pods go in the ReplicaSet controller's
+    order: unscheduled first, then Pending, not ready, and the youngest. Once that ReplicaSet
+    has all its replicas ready, older ReplicaSets are scaled to 0 (a stalled rollout ends).
+    """
+    store = world.kube
+    deploy = store.patch("deployments", name, namespace, {"spec": {"replicas": replicas}})
+    revision = deploy["metadata"]["annotations"].get(REVISION, "1")
+    owned = [rs for rs in store.list("replicasets", namespace) if owned_by(rs, deploy)]
+    current = next(rs for rs in owned if rs["metadata"]["annotations"].get(REVISION) == revision)
+    pods = [p for p in store.list("pods", namespace) if owned_by(p, current) and not terminating(p)]
+    created = []
+    for index in range(len(pods), replicas):
+        node = place(world, current["spec"]["template"]["spec"])
+        suffix = world.rng.suffix(5, "scale", namespace, name, revision, index, ts(world.now()))
+        pod, _ = spawn_pod(world, current, node=node, suffix=suffix, started=world.now())
+        created.append(pod)
+    surplus = sorted(pods, key=_deletion_order)[: max(0, len(pods) - replicas)]
+    if len(pods) < replicas:
+        _scaled(store, deploy, current, replicas)
+    _remove(world, deploy, current, surplus)
+    ready = [p for p in store.list("pods", namespace) if owned_by(p, current) and pod_ready(p)]
+    if len(ready) >= replicas:
+        for rs in owned:
+            if rs["metadata"]["uid"] != current["metadata"]["uid"]:
+                mine = [p for p in store.list("pods", namespace) if owned_by(p, rs)]
+                _remove(world, deploy, rs, mine)
+    sync_app(store, namespace, name, now=world.now())
+    return created
+
+
+def _deletion_order(pod: JsonObject) -> tuple[bool, bool, bool, float]:
+    """The ReplicaSet controller's order: unscheduled, Pending, unready, then young pods first."""
+    created = parse_time(pod["metadata"]["creationTimestamp"])
+    return (
+        bool(pod["spec"].get("nodeName")),
+        pod["status"].get("phase") != "Pending",
+        pod_ready(pod),
+        -created.timestamp(),
+    )
+
+
+def _remove(world: World, deploy: JsonObject, rs: JsonObject, pods: list[JsonObject]) -> None:
+    """Delete `pods` of `rs` (the kubelet stops their containers) and scale `rs` to what is left."""
+    store, namespace = world.kube, rs["metadata"]["namespace"]
+    for pod in pods:
+        if pod["spec"].get("nodeName"):
+            container = pod["spec"]["containers"][0]["name"]
+            _event(store, pod, "Killing", f"Stopping container {container}")
+        store.delete("pods", pod["metadata"]["name"], namespace)
+        retire_pod(world.metrics, pod, world.now())
+        _event(
+            store,
+            rs,
+            "SuccessfulDelete",
+            f"Deleted pod: {pod['metadata']['name']}",
+            "replicaset-controller",
+        )
+    left = len(store.list("pods", namespace, label_selector=_selector(rs)))
+    if rs["spec"].get("replicas", 0) != left:
+        _scaled(store, deploy, rs, left)
+
+
+def _scaled(store: KubeStore, deploy: JsonObject, rs: JsonObject, replicas: int) -> None:
+    """Set a ReplicaSet's replicas, with the Deployment controller's event."""
+    before = rs["spec"].get("replicas", 0)
+    store.patch(
+        "replicasets",
+        rs["metadata"]["name"],
+        rs["metadata"]["namespace"],
+        {"spec": {"replicas": replicas}},
+    )
+    way = "up" if replicas > before else "down"
+    _event(
+        store,
+        deploy,
+        "ScalingReplicaSet",
+        f"Scaled {way} replica set {rs['metadata']['name']} to {replicas} from {before}",
+        "deployment-controller",
+    )
 
 
 def schedulable(world: World) -> list[str]:
@@ -146,13 +240,27 @@ def schedulable(world: World) -> list[str]:
 
 
 def spawn_pod(
-    world: World, rs: JsonObject, *, node: NodeBacking, suffix: str, started: datetime
+    world: World, rs: JsonObject, *, node: NodeBacking | None, suffix: str, started: datetime
 ) -> tuple[JsonObject, bool]:
     """What the ReplicaSet controller, the scheduler and the kubelet do for one new pod.
 
     Creates the pod on `node`, defines its series, records its events, and passes it to
-    `world.pod_hooks`; returns the pod and whether it will become ready.
+    `world.pod_hooks`; returns the pod and whether it will become ready. With no node (none
+    fits, `scheduler.place`), the pod stays Pending and no hook sees it.
     """
+    if node is None:
+        pod, ready = spawn_pending(world, rs, suffix=suffix, started=started), False
+    else:
+        pod, ready = _start_pod(world, rs, node=node, suffix=suffix, started=started)
+    name = pod["metadata"]["name"]
+    _event(world.kube, rs, "SuccessfulCreate", f"Created pod: {name}", "replicaset-controller")
+    return pod, ready
+
+
+def _start_pod(
+    world: World, rs: JsonObject, *, node: NodeBacking, suffix: str, started: datetime
+) -> tuple[JsonObject, bool]:
+    """The pod bound to `node`, started by its kubelet unless a pod hook says otherwise."""
     store, meta = world.kube, rs["metadata"]
     namespace, rs_name = meta["namespace"], meta["name"]
     pod = store.create(
@@ -182,7 +290,6 @@ def spawn_pod(
     pod = store.get("pods", name, namespace)
     if pod["status"]["containerStatuses"][0].get("started"):
         _containers_started(store, pod)
-    _event(store, rs, "SuccessfulCreate", f"Created pod: {name}", "replicaset-controller")
     return pod, all(v is not False for v in verdicts)
 
 

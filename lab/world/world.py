@@ -24,6 +24,7 @@ from lab.world.metrics.store import MetricStore
 from lab.world.openstack_estate import OpenStackEstate, build_openstack
 from lab.world.processes import LOG_WINDOW, EventExpiry, NodeHeartbeats, PodLogs, Process
 from lab.world.randomness import Keyed
+from lab.world.scheduler import PendingPods
 from lab.world.stackstorm_catalog import action_catalog
 from lab.world.vsphere_estate import VSphereEstate, build_vsphere
 
@@ -78,7 +79,7 @@ class World:
     logs: PodLogs = field(default_factory=PodLogs)
     heartbeats: NodeHeartbeats = field(default_factory=NodeHeartbeats)
     processes: list[Process] = field(default_factory=list)
-    """Run at every advance, in order (faults' own first, then logs, heartbeats, expiry)."""
+    """Run at every advance, in order: faults' own, logs, heartbeats, scheduling, expiry."""
     pod_hooks: list[PodHook] = field(default_factory=list)
     """Called with every pod a rollout creates (an active fault decides whether it fails)."""
     faults: list[FaultRecord] = field(default_factory=list)
@@ -121,7 +122,7 @@ class World:
             metrics=metrics,
             actions=action_catalog(),
         )
-        world.processes = [world.logs, world.heartbeats, EventExpiry()]
+        world.processes = [world.logs, world.heartbeats, PendingPods(), EventExpiry()]
         clock.set(now)
         world.run_processes(now - LOG_WINDOW, now)
         return world

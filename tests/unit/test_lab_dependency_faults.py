@@ -53,10 +53,10 @@ def test_powering_off_a_node_vm_fails_its_node() -> None:
     )
 
 
-def test_cpu_contention_raises_cpu_ready_on_every_vm_of_the_host() -> None:
+def test_vm_cpu_contention_raises_cpu_ready_on_every_vm_of_the_host() -> None:
     world = World.build(7)
     host = world.vsphere.vm("k8s-worker-01").host
-    apply_fault(world, "vsphere.cpu_contention", {"host": host}, {"over_minutes": 5})
+    apply_fault(world, "vsphere.vm_cpu_contention", {"host": host}, {"over_minutes": 5})
     world.advance(timedelta(minutes=20))
     port = WorldVSphere(world)
     vms = asyncio.run(port.list_vms(host=host))

@@ -68,7 +68,7 @@ def test_undoing_the_rollout_clears_the_unpullable_image() -> None:
 
 
 def test_a_bad_config_value_crash_loops_the_new_pod_and_says_why() -> None:
-    world = faulty("k8s.bad_config", LEDGER)
+    world = faulty("k8s.crashloop_bad_config", LEDGER)
     config = world.kube.get("configmaps", "ledger-config", "payments")["data"]
     assert config["DATABASE_URL"].startswith("postgresql:/ledger@")
     failing = [
@@ -87,7 +87,7 @@ def test_a_bad_config_value_crash_loops_the_new_pod_and_says_why() -> None:
 
 
 def test_an_undo_hides_a_bad_configmap_until_the_next_restart_and_setting_it_fixes_it() -> None:
-    world = faulty("k8s.bad_config", LEDGER)
+    world = faulty("k8s.crashloop_bad_config", LEDGER)
     st2 = WorldStackStorm(world)
     asyncio.run(st2.run_action("kubernetes.rollout_undo", LEDGER))
     world.advance(timedelta(minutes=5))

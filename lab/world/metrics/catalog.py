@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from lab.kube.store import JsonObject, KubeStore
 from lab.world.kube_nodes import NodeBacking
+from lab.world.metrics.openstack_state import define_openstack_state
 from lab.world.metrics.series import Shape
 from lab.world.metrics.store import MetricStore
 from lab.world.openstack_estate import OpenStackEstate
@@ -21,6 +22,10 @@ from lab.world.workloads import parse_bytes, parse_cpu
 
 HARDWARE_AGE = timedelta(days=400)
 """How far back the series of hosts, hypervisors and datastores go."""
+CONNECTION_STATES = ("connected", "disconnected", "notResponding")
+"""vCenter's connection states of a host; `vsphere_host_connection_state` is 1 for its own."""
+DNS_RCODES = {"NOERROR": 0.78, "NXDOMAIN": 0.22, "SERVFAIL": 0.0}
+"""How a healthy CoreDNS's answers split (search-path expansions make the NXDOMAINs)."""
 
 
 def parse_ts(text: str) -> datetime:
@@ -67,6 +72,12 @@ def define_vsphere(
             Shape(base=1.0, high=1.0, integer=True),
             start=since,
         )
+        for state in CONNECTION_STATES:
+            metrics.define(
+                {"__name__": "vsphere_host_connection_state", **labels, "state": state},
+                _flag(host.connection_state == state),
+                start=since,
+            )
         metrics.define(
             {"__name__": "vsphere_host_memory_usage_ratio", **labels},
             _ratio(
@@ -101,6 +112,11 @@ def define_vsphere(
         metrics.define(
             {"__name__": "vsphere_vm_memory_usage_ratio", **labels},
             _ratio(rng, vm.name + "mem", 0.4, 0.75, daily=0.05, noise=0.01),
+            start=since,
+        )
+        metrics.define(
+            {"__name__": "vsphere_vm_power_state", **labels},
+            _flag(vm.power_state == "poweredOn"),
             start=since,
         )
     for ds in estate.datastores:
@@ -148,6 +164,7 @@ def define_openstack(
             _ratio(rng, server.id, 0.15, 0.5, daily=0.4, weekly=0.3, noise=0.03),
             start=server.created,
         )
+    define_openstack_state(metrics, estate, since=since)
 
 
 def define_nodes(
@@ -188,20 +205,47 @@ def define_nodes(
 
 
 def define_pod(metrics: MetricStore, rng: Keyed, pod: JsonObject) -> None:
-    """Series of a pod's containers (cAdvisor and kube-state-metrics), from its creation."""
+    """Series of a pod (cAdvisor, kube-state-metrics, its app's own), from its creation.
+
+    A pod the scheduler could not place has kube-state-metrics' series only: Pending,
+    unschedulable, and its containers' limits (no node label).
+    """
     meta = pod["metadata"]
     since = parse_ts(meta["creationTimestamp"])
-    restarts = {s["name"]: s.get("restartCount", 0) for s in pod["status"]["containerStatuses"]}
+    node = pod["spec"].get("nodeName")
+    owner = {"namespace": meta["namespace"], "pod": meta["name"]}
+    for phase, current in (("Pending", not node), ("Running", bool(node))):
+        metrics.define(
+            {"__name__": "kube_pod_status_phase", **owner, "phase": phase},
+            _flag(current),
+            start=since,
+        )
+    if not node:
+        metrics.define(
+            {"__name__": "kube_pod_status_unschedulable", **owner}, _flag(True), start=since
+        )
+    restarts = {
+        s["name"]: s.get("restartCount", 0) for s in pod["status"].get("containerStatuses", [])
+    }
     for container in pod["spec"]["containers"]:
-        labels = {
-            "namespace": meta["namespace"],
-            "pod": meta["name"],
-            "container": container["name"],
-        }
-        where = {**labels, "node": pod["spec"]["nodeName"]}
-        key = f"{meta['namespace']}/{meta['name']}/{container['name']}"
+        labels = {**owner, "container": container["name"]}
+        where = {**labels, "node": node} if node else labels
         limits = container["resources"]["limits"]
         memory, cpu = float(parse_bytes(limits["memory"])), parse_cpu(limits["cpu"])
+        for resource, unit, value in (("memory", "byte", memory), ("cpu", "core", cpu)):
+            metrics.define(
+                {
+                    "__name__": "kube_pod_container_resource_limits",
+                    **where,
+                    "resource": resource,
+                    "unit": unit,
+                },
+                Shape(base=value, high=value),
+                start=since,
+            )
+        if not node:
+            continue
+        key = f"{meta['namespace']}/{meta['name']}/{container['name']}"
         metrics.define(
             {"__name__": "container_memory_working_set_bytes", **where},
             Shape(
@@ -229,30 +273,38 @@ def define_pod(metrics: MetricStore, rng: Keyed, pod: JsonObject) -> None:
             Shape(base=float(restarts.get(container["name"], 0)), integer=True),
             start=since,
         )
-        for phase, value in (("Pending", 0.0), ("Running", 1.0)):
-            if container is pod["spec"]["containers"][0]:
-                metrics.define(
-                    {
-                        "__name__": "kube_pod_status_phase",
-                        "namespace": meta["namespace"],
-                        "pod": meta["name"],
-                        "phase": phase,
-                    },
-                    Shape(base=value, high=1.0, integer=True),
-                    start=since,
-                )
-        for resource, unit, value in (("memory", "byte", memory), ("cpu", "core", cpu)):
-            metrics.define(
-                {
-                    "__name__": "kube_pod_container_resource_limits",
-                    **labels,
-                    "node": pod["spec"]["nodeName"],
-                    "resource": resource,
-                    "unit": unit,
-                },
-                Shape(base=value, high=value),
-                start=since,
-            )
+    if node and meta.get("labels", {}).get("app") == "coredns":
+        _define_coredns(metrics, rng, owner, since)
+
+
+def _define_coredns(
+    metrics: MetricStore, rng: Keyed, owner: dict[str, str], since: datetime
+) -> None:
+    """CoreDNS's answer counters (its prometheus plugin), counting from the pod's start."""
+    qps = rng.uniform(15.0, 35.0, "dns-qps", owner["pod"])
+    for rcode, share in DNS_RCODES.items():
+        metrics.define(
+            {
+                "__name__": "coredns_dns_responses_total",
+                **owner,
+                "rcode": rcode,
+                "server": "dns://:53",
+                "zone": ".",
+            },
+            counter(metrics, qps * share, since),
+            start=since,
+        )
+
+
+def counter(metrics: MetricStore, per_second: float, since: datetime) -> Shape:
+    """A counter that starts at 0 at `since` and rises by `per_second`."""
+    elapsed = (metrics.anchor - since).total_seconds()
+    return Shape(base=per_second * elapsed, trend_per_day=per_second * 86400, integer=True)
+
+
+def _flag(on: bool) -> Shape:
+    """A 0-or-1 gauge."""
+    return Shape(base=1.0 if on else 0.0, high=1.0, integer=True)
 
 
 def retire_pod(metrics: MetricStore, pod: JsonObject, at: datetime) -> None:

@@ -60,6 +60,17 @@ class Hold:
 
 
 @dataclass(frozen=True)
+class Climb:
+    """Add `per_second` for every second since the start (a counter of errors that began)."""
+
+    per_second: float
+
+    def apply(self, value: float, elapsed: timedelta) -> float:
+        """`value` plus what the extra rate counted within `elapsed`."""
+        return value + self.per_second * elapsed.total_seconds()
+
+
+@dataclass(frozen=True)
 class Ramp:
     """Move linearly toward `level` over `over`, then stay there (a leak filling a limit)."""
 

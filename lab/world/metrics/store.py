@@ -37,6 +37,11 @@ class MetricStore:
         self._series: dict[str, Series] = {}
         self._overlays: list[Overlay] = []
 
+    @property
+    def anchor(self) -> datetime:
+        """The instant trends are measured from (a counter's base is its value then)."""
+        return self._anchor
+
     # ------------------------------------------------------------- defining
 
     def define(self, labels: dict[str, str], shape: Shape, *, start: datetime) -> Series:
