@@ -43,6 +43,8 @@ class Approval:
 class Invocation:
     """One tool call as the invocation log keeps it."""
 
+    call_id: str
+    """`t1`, `t2`... in the run's order: what a report's evidence cites."""
     tool: str
     kind: Literal["read", "write"]
     arguments: dict[str, Any]
@@ -62,9 +64,19 @@ class InvocationLog:
     def __init__(self) -> None:
         self._entries: list[Invocation] = []
 
+    def next_id(self) -> str:
+        """The id the next recorded call gets."""
+        return f"t{len(self._entries) + 1}"
+
     def record(self, invocation: Invocation) -> None:
-        """Append one call."""
+        """Append one call (its `call_id` must be `next_id()`: ids follow the order)."""
+        if invocation.call_id != self.next_id():
+            raise ValueError(f"call {invocation.call_id} recorded as {self.next_id()}")
         self._entries.append(invocation)
+
+    def get(self, call_id: str) -> Invocation | None:
+        """The call with this id, or None."""
+        return next((i for i in self._entries if i.call_id == call_id), None)
 
     @property
     def entries(self) -> tuple[Invocation, ...]:

@@ -88,6 +88,7 @@ class _Tool(Generic[A, T]):
         except BaseException:
             self._record(deps, arguments, at, started, None)
             raise
+        result = result.model_copy(update={"call_id": deps.recorder.next_id()})
         self._record(deps, arguments, at, started, result)
         return result
 
@@ -130,6 +131,7 @@ class _Tool(Generic[A, T]):
         status: InvocationStatus = "raised" if result is None else result.status.value
         deps.recorder.record(
             Invocation(
+                call_id=deps.recorder.next_id(),
                 tool=self.name,
                 kind=self.kind,
                 arguments=dict(arguments),

@@ -88,7 +88,7 @@ def test_previous_logs_hold_the_memory_warnings_and_are_untrusted(
     assert result.status == ToolStatus.OK and result.untrusted
     assert result.data is not None and "memory usage close to the container limit" in result.data
     assert result.render().startswith(
-        f'k8s_pod_logs(namespace="payments", pod="{pod}", previous=true) -> ok (untrusted:'
+        f'[t1] k8s_pod_logs(namespace="payments", pod="{pod}", previous=true) -> ok (untrusted:'
     )
 
 

@@ -199,10 +199,10 @@ def test_a_langchain_tool_carries_descriptions_and_returns_rendered_text(world: 
         tool.ainvoke({"type": "tool_call", "id": "c1", "name": "repeat", "args": {"text": "a"}})
     )
     assert isinstance(message, ToolMessage)
-    assert message.content == 'repeat(text="a") -> ok\n0 a'
+    assert message.content == '[t1] repeat(text="a") -> ok\n0 a'
     assert isinstance(message.artifact, ToolResult) and message.artifact.data == "0 a"
     invalid = run(tool.ainvoke({"times": "many"}))
-    assert invalid.startswith('repeat(times="many") -> error\ninvalid_arguments')
+    assert invalid.startswith('[t2] repeat(times="many") -> error\ninvalid_arguments')
     assert len(deps.recorder) == 2
 
 
