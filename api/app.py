@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.middleware import RequestContext
-from api.routes import admin, health, incidents, ingest, inventory, paging
+from api.routes import admin, health, incidents, ingest, inventory, paging, triage
 from core.clock import Clock, SystemClock
 from core.crypto import SecretBox
 from core.db.engine import make_session_factory
@@ -51,6 +51,7 @@ def create_app(
     app.add_middleware(RequestContext, metrics=metrics)
     app.include_router(health.router)
     app.include_router(ingest.router)
+    app.include_router(triage.router)  # before incidents: its `{action}` route
     app.include_router(incidents.router)
     app.include_router(admin.router)
     app.include_router(paging.router)

@@ -94,6 +94,108 @@ class InventorySettings(Section):
     """Each cluster is synced once per interval (one job, however many workers)."""
 
 
+class KubernetesCluster(Section):
+    """How to reach one Kubernetes cluster: a kubeconfig (and context), in-cluster, or a server.
+
+    With none of `kubeconfig`, `server` and `in_cluster`, the default kubeconfig
+    (`$KUBECONFIG` or `~/.kube/config`) is read.
+    """
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    """The name PixelView knows the cluster by (inventory, messages, agents' tools)."""
+    kubeconfig: Path | None = None
+    """A kubeconfig file."""
+    context: str | None = None
+    """The kubeconfig context; unset: the kubeconfig's current context."""
+    in_cluster: bool = False
+    """Use the pod's service account (PixelView running inside the cluster)."""
+    server: str | None = None
+    """The API server URL, for an explicit connection."""
+    token: SecretStr | None = None
+    """The bearer token of an explicit connection."""
+    ca_file: Path | None = None
+    """The CA bundle that signed the server's certificate (explicit connection)."""
+    verify_tls: bool = True
+    """Verify the server's certificate (explicit connection); turn off only for a lab."""
+    timeout_s: float = Field(30.0, gt=0, le=600)
+    """Per-request timeout."""
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> KubernetesCluster:
+        ways = [
+            w
+            for w, on in (
+                ("kubeconfig", self.kubeconfig),
+                ("server", self.server),
+                ("in_cluster", self.in_cluster),
+            )
+            if on
+        ]
+        if len(ways) > 1:
+            raise ValueError(f"cluster {self.name!r}: give one of {' or '.join(ways)}, not both")
+        if self.context is not None and self.server is not None:
+            raise ValueError(f"cluster {self.name!r}: context applies to a kubeconfig, not server")
+        return self
+
+
+class KubernetesSettings(Section):
+    """The Kubernetes clusters PixelView watches (inventory, agents' tools)."""
+
+    clusters: list[KubernetesCluster] = []
+    """One entry per cluster; names must be unique."""
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> KubernetesSettings:
+        names = [c.name for c in self.clusters]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"cluster names must be unique: {', '.join(twice)} given twice")
+        return self
+
+
+class LabFault(Section):
+    """A fault the demo's lab injects: a name from `pixelview lab faults`, and when."""
+
+    fault: str = Field(min_length=1)
+    """The catalog name, e.g. `k8s.oom_kill`."""
+    target: dict[str, str] | None = None
+    """What it hits, e.g. `{namespace: payments, deployment: api}`; unset: the fault's default."""
+    params: dict[str, str | int | float | bool] = {}
+    """The fault's parameters (see `pixelview lab faults`)."""
+    at_s: float = Field(0.0, ge=-86400, le=86400)
+    """Lab seconds from the demo's start; negative: it began before (its alerts fire sooner)."""
+
+
+DEFAULT_LAB_FAULTS = (
+    LabFault(fault="k8s.oom_kill", at_s=-1200),
+    LabFault(fault="k8s.image_pull", at_s=-1080),
+    LabFault(fault="vsphere.datastore_full", at_s=-300),
+    LabFault(fault="vsphere.host_down", at_s=60),
+)
+"""Two incidents at once, one a few minutes in, the cascading host failure after ~16 min."""
+
+
+class LabSettings(Section):
+    """The simulated estate `pixelview demo` runs against (see docs/lab.md)."""
+
+    seed: int = Field(7, ge=0)
+    """World seed: the same seed gives the same names, sizes and metric noise."""
+    speed: float = Field(1.0, ge=0.1, le=600)
+    """Lab seconds per real second; above 1 the lab's alerts carry times ahead of the clock."""
+    tick_s: float = Field(5.0, ge=0.2, le=300)
+    """Real seconds between two steps of the lab (advance, inject due faults, send alerts)."""
+    faults: list[LabFault] = list(DEFAULT_LAB_FAULTS)
+    """The faults injected, in order of `at_s`; an empty list runs a healthy estate."""
+    group_wait_s: float = Field(30.0, ge=0, le=3600)
+    """The lab Alertmanager's `group_wait`."""
+    group_interval_s: float = Field(300.0, gt=0, le=86400)
+    """The lab Alertmanager's `group_interval`."""
+    repeat_interval_s: float = Field(14400.0, gt=0, le=604800)
+    """The lab Alertmanager's `repeat_interval`."""
+    integration: str = Field("lab-alertmanager", min_length=1, max_length=200)
+    """The Alertmanager integration the lab posts to (created, or its token rotated, at start)."""
+
+
 class NotifySettings(Section):
     """Outbound notification channels; a channel left unconfigured gives up its deliveries."""
 
@@ -157,6 +259,8 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     worker: WorkerSettings = WorkerSettings()
     inventory: InventorySettings = InventorySettings()
+    kubernetes: KubernetesSettings = KubernetesSettings()
+    lab: LabSettings = LabSettings()
     notify: NotifySettings = NotifySettings()
     logging: LoggingSettings = LoggingSettings()
     security: SecuritySettings = SecuritySettings()

@@ -10,6 +10,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
+from core.clock import SystemClock
 from core.db.migrate import downgrade, migration_status, new_revision
 from core.errors import ConfigError, PixelViewError
 from core.logs import configure_logging
@@ -18,6 +19,15 @@ from incidents.models.people import Role
 from incidents.people import UserCreate, create_user
 from pixelview import __version__
 from pixelview.container import Container
+from pixelview.demo import (
+    LAB_CLUSTER,
+    LabDriver,
+    http_poster,
+    lab_webhook_path,
+    local_url,
+    schedule_lines,
+    start_lab,
+)
 from pixelview.schema import model_metadata
 from pixelview.server import run_worker, serve
 
@@ -95,11 +105,30 @@ def worker_command(
 
 @app.command("demo")
 def demo_command(ctx: typer.Context, host: HostOption = None, port: PortOption = None) -> None:
-    """Run PixelView on the embedded defaults (SQLite under ./.pixelview)."""
+    """Run PixelView against the lab: a simulated estate whose faults raise real alerts.
+
+    Embedded defaults (SQLite under ./.pixelview); the `lab` settings choose the seed, the
+    faults and when they start.
+    """
     settings = _settings(ctx)
     host, port = host or settings.api.host, port or settings.api.port
+    clock = SystemClock()
+    run = start_lab(settings.lab, clock)
+    container = Container.build(settings, clock=clock, kubernetes={LAB_CLUSTER: run.kubernetes()})
+    try:
+        if settings.database.migrate_on_start:
+            container.upgrade_database()
+        path = lab_webhook_path(container, settings.lab.integration)
+    except BaseException:
+        container.close()
+        raise
+    driver = LabDriver(
+        run, http_poster(local_url(host, port), path), clock, tick_s=settings.lab.tick_s
+    )
     typer.echo(f"PixelView demo: open http://{host}:{port}/docs  (Ctrl-C stops it)", err=True)
-    serve(Container.build(settings), host=host, port=port)
+    for line in schedule_lines(run):
+        typer.echo(f"  lab: {line}", err=True)
+    serve(container, host=host, port=port, background=[driver])
 
 
 @db_app.command("upgrade")
@@ -165,8 +194,11 @@ def users_create(
     role: Annotated[Role, typer.Option(help="admin, responder or viewer.")] = Role.RESPONDER,
 ) -> None:
     """Create a user and print its API token (the way to make the first admin)."""
-    container = Container.build(_settings(ctx))
+    settings = _settings(ctx)
+    container = Container.build(settings)
     try:
+        if settings.database.migrate_on_start:  # the first admin may come before any `serve`
+            container.upgrade_database()
         with container.sessions() as session:
             user, token = create_user(
                 session,

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from connectors.kubernetes.client import connect_all
 from connectors.kubernetes.port import KubernetesPort
 from connectors.notify.email.client import EmailNotifier
 from connectors.notify.pagerduty.client import PagerDutyNotifier
@@ -46,8 +47,8 @@ class Container:
     metrics: Metrics
     handlers: HandlerRegistry = field(default_factory=HandlerRegistry)
     kubernetes: Mapping[str, KubernetesPort] = field(default_factory=dict)
-    """Kubernetes ports by cluster name, whose inventory the worker syncs. Empty until cluster
-    configuration joins `Settings`; the demo hands in the lab's cluster."""
+    """Kubernetes ports by cluster name, whose inventory the worker syncs: the clusters of
+    `kubernetes.clusters`, and the lab's cluster in the demo."""
     _on_close: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
 
     @classmethod
@@ -63,21 +64,33 @@ class Container:
         Args:
             settings: Every setting.
             clock: Time for everything built here (the system clock by default).
-            kubernetes: Kubernetes ports by cluster name, synced into the inventory.
+            kubernetes: Kubernetes ports by cluster name besides the configured clusters
+                (the demo's lab cluster); a name may not be both.
+
+        Raises:
+            ConfigError: a cluster's connection settings are wrong, or a name is taken twice.
         """
+        clients = connect_all(settings.kubernetes.clusters)
+        ports: dict[str, KubernetesPort] = dict(clients)
+        for name, port in (kubernetes or {}).items():
+            if name in ports:
+                raise ConfigError(f"kubernetes.clusters: the name {name!r} is taken by the lab")
+            ports[name] = port
         engine = make_engine(
             settings.database_url(),
             echo=settings.database.echo,
             pool_size=settings.database.pool_size,
         )
-        return cls(
+        container = cls(
             settings=settings,
             engine=engine,
             sessions=make_session_factory(engine),
             clock=clock or SystemClock(),
             metrics=Metrics(__version__),
-            kubernetes=dict(kubernetes or {}),
+            kubernetes=ports,
         )
+        container._on_close.extend(client.close for client in clients.values())
+        return container
 
     @property
     def is_sqlite(self) -> bool:

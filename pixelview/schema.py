@@ -19,6 +19,7 @@ import incidents.models.notification
 import incidents.models.people
 import incidents.models.schedule
 import incidents.models.silence
+import incidents.models.triage
 import inventory.models
 
 
@@ -35,6 +36,7 @@ def model_metadata() -> MetaData:
         incidents.models.people,
         incidents.models.schedule,
         incidents.models.silence,
+        incidents.models.triage,
         inventory.models,
     )
     assert all(module.__name__ for module in modules)  # imported for their tables

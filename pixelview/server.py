@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gc
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import Protocol
 
 import uvicorn
 
@@ -18,8 +19,20 @@ from pixelview.container import Container
 log = get_logger(__name__)
 
 
-def serve(container: Container, *, host: str, port: int) -> None:
-    """Serve the API until SIGINT or SIGTERM, with the in-process worker beside it."""
+class Background(Protocol):
+    """Something that runs beside the API in its own thread (the lab's driver in the demo)."""
+
+    def start(self) -> None:
+        """Start running."""
+
+    def stop(self) -> None:
+        """Stop, waiting for the work in progress."""
+
+
+def serve(
+    container: Container, *, host: str, port: int, background: Sequence[Background] = ()
+) -> None:
+    """Serve the API until SIGINT or SIGTERM, with the in-process worker and `background`."""
     settings = container.settings
     if settings.database.migrate_on_start:
         status = container.upgrade_database()
@@ -40,12 +53,16 @@ def serve(container: Container, *, host: str, port: int) -> None:
     _freeze_startup_objects()
     if worker is not None:
         worker.start()
+    for companion in background:
+        companion.start()
     try:
         log.info(
             "pixelview.serving", url=f"http://{host}:{port}", docs=f"http://{host}:{port}/docs"
         )
         server.run()
     finally:
+        for companion in background:
+            companion.stop()
         if worker is not None:
             worker.stop()
         container.close()

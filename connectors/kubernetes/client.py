@@ -5,7 +5,7 @@ and maps it with `connectors.kubernetes.mapping`, the same functions the lab's i
 uses, so SDK objects never cross the port and both targets are read alike. The SDK is
 synchronous: each call runs in a worker thread (`asyncio.to_thread`).
 
-Connecting (`ClusterConfig`, one per cluster; `connect_all` gives a client per cluster name):
+Connecting (`KubernetesCluster`, one per cluster; `connect_all` gives a client per cluster name):
 a kubeconfig file and context (the default kubeconfig when no file is named), the in-cluster
 service account, or an explicit server URL with a bearer token and CA file.
 """
@@ -16,7 +16,6 @@ import asyncio
 import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import urllib3
@@ -24,7 +23,6 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
-from pydantic import BaseModel, ConfigDict, SecretStr
 
 from connectors.kubernetes import mapping, patches, rbac
 from connectors.kubernetes.errors import error_for_status, status_message
@@ -46,6 +44,7 @@ from connectors.kubernetes.models import (
     WorkloadKind,
 )
 from core.errors import ConfigError, InvalidRequest, NotFound, PixelViewError, Unavailable
+from core.settings import KubernetesCluster
 
 T = TypeVar("T")
 Json = dict[str, Any]
@@ -59,32 +58,7 @@ _SINGULAR: dict[WorkloadKind, str] = {
 }
 
 
-class ClusterConfig(BaseModel):
-    """How to reach one cluster: a kubeconfig (and context), in-cluster, or server and token."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str
-    """The name PixelView knows the cluster by (in messages and `connect_all`)."""
-    kubeconfig: Path | None = None
-    """A kubeconfig file; None with no `server` and not `in_cluster`: the default kubeconfig."""
-    context: str | None = None
-    """The kubeconfig context; None for its current context."""
-    in_cluster: bool = False
-    """Use the pod's service account (`/var/run/secrets/kubernetes.io/serviceaccount`)."""
-    server: str | None = None
-    """The API server URL, for an explicit connection."""
-    token: SecretStr | None = None
-    """The bearer token of an explicit connection."""
-    ca_file: Path | None = None
-    """The CA bundle that signed the server's certificate (explicit connection)."""
-    verify_tls: bool = True
-    """Verify the server's certificate (explicit connection); off only for a lab."""
-    timeout_s: float = 30.0
-    """Per-request timeout."""
-
-
-def api_client(config: ClusterConfig) -> k8s.ApiClient:
+def api_client(config: KubernetesCluster) -> k8s.ApiClient:
     """An SDK `ApiClient` for the cluster (raises `ConfigError` naming what is wrong)."""
     try:
         if config.server:
@@ -112,7 +86,7 @@ def api_client(config: ClusterConfig) -> k8s.ApiClient:
         raise ConfigError(f"kubernetes cluster {config.name!r}: {e}") from e
 
 
-def connect_all(configs: Iterable[ClusterConfig]) -> dict[str, KubernetesClient]:
+def connect_all(configs: Iterable[KubernetesCluster]) -> dict[str, KubernetesClient]:
     """A client per cluster, by cluster name."""
     return {c.name: KubernetesClient.connect(c) for c in configs}
 
@@ -138,7 +112,7 @@ class KubernetesClient:
         self._now = now
 
     @classmethod
-    def connect(cls, config: ClusterConfig) -> KubernetesClient:
+    def connect(cls, config: KubernetesCluster) -> KubernetesClient:
         """A client for the cluster `config` describes."""
         return cls(api_client(config), cluster=config.name, timeout_s=config.timeout_s)
 

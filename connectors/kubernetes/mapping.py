@@ -23,6 +23,7 @@ from connectors.kubernetes.models import (
     NodeUsage,
     ObjectRef,
     Pod,
+    PodCondition,
     PodUsage,
     PolicyRule,
     Role,
@@ -110,18 +111,23 @@ def namespace(obj: Json) -> Namespace:
     )
 
 
+def _conditions(status: Json) -> list[dict[str, Any]]:
+    """The fields of each entry of `status.conditions` (a node's and a pod's are alike)."""
+    return [
+        {
+            "type": str(c.get("type", "")),
+            "status": str(c.get("status", "Unknown")),
+            "reason": _str(c.get("reason")),
+            "message": _str(c.get("message")),
+        }
+        for c in map(_obj, _list(status.get("conditions")))
+    ]
+
+
 def node(obj: Json) -> Node:
     """A Node object."""
     meta, spec, status = _meta(obj), _obj(obj.get("spec")), _obj(obj.get("status"))
-    conditions = tuple(
-        NodeCondition(
-            type=str(c.get("type", "")),
-            status=str(c.get("status", "Unknown")),
-            reason=_str(c.get("reason")),
-            message=_str(c.get("message")),
-        )
-        for c in map(_obj, _list(status.get("conditions")))
-    )
+    conditions = tuple(NodeCondition(**fields) for fields in _conditions(status))
     labels = _strings(meta.get("labels"))
     prefix = "node-role.kubernetes.io/"
     return Node(
@@ -200,6 +206,7 @@ def pod(obj: Json) -> Pod:
         owner=_owner(obj),
         containers=tuple(container(_obj(c)) for c in _list(spec.get("containers"))),
         statuses=tuple(container_status(_obj(c)) for c in _list(status.get("containerStatuses"))),
+        conditions=tuple(PodCondition(**fields) for fields in _conditions(status)),
         reason=_str(status.get("reason")),
         message=_str(status.get("message")),
         pod_ip=_str(status.get("podIP")),

@@ -110,8 +110,18 @@ class ContainerStatus(_Frozen):
     last_termination: Termination | None = None
 
 
+class PodCondition(_Frozen):
+    """One condition of a pod (`PodScheduled`, `Ready`, `ContainersReady`...)."""
+
+    type: str
+    status: str
+    """`True`, `False` or `Unknown`, as the API says it."""
+    reason: str | None = None
+    message: str | None = None
+
+
 class Pod(_Frozen):
-    """A pod: phase, node, containers as specified and their statuses."""
+    """A pod: phase, node, containers as specified, their statuses, and the pod's conditions."""
 
     name: str
     namespace: str
@@ -123,6 +133,7 @@ class Pod(_Frozen):
     """The controller that owns it (a ReplicaSet, StatefulSet, DaemonSet...)."""
     containers: tuple[Container, ...] = ()
     statuses: tuple[ContainerStatus, ...] = ()
+    conditions: tuple[PodCondition, ...] = ()
     reason: str | None = None
     message: str | None = None
     pod_ip: str | None = None

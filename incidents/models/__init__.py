@@ -14,6 +14,7 @@ from incidents.models import (
     people,
     schedule,
     silence,
+    triage,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "people",
     "schedule",
     "silence",
+    "triage",
 ]

@@ -128,7 +128,7 @@ class KubeFacade:
         self.token = token
         self.users = dict(users) if users is not None else None
         """Bearer token → identity: with users, every request is authorized by RBAC."""
-        self.lock = threading.Lock()
+        self.lock = store.lock
         """Held around every store access of a request (the store itself is not thread-safe)."""
         self.address = "127.0.0.1:0"
         """host:port the facade is served on (set by `serve_facade`)."""

@@ -65,9 +65,10 @@ class LabKubernetes:
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
-        """Store failures as the errors the real client raises for the API server's answer."""
+        """Under the store's lock: failures as the errors the real client raises for them."""
         try:
-            yield
+            with self._store.lock:
+                yield
         except AccessDenied as e:
             raise error_for_status(403, str(e), cluster=self._store.cluster) from e
         except ObjectNotFound as e:
@@ -185,10 +186,12 @@ class LabKubernetes:
             return ResourceUsage(available=False, reason=NO_METRICS)
         self._check("list", "nodes", api_group="metrics.k8s.io")
         self._check("list", "pods", namespace, api_group="metrics.k8s.io")
+        with self._errors():
+            nodes, pods = self._store.list_usage("nodes"), self._store.list_usage("pods", namespace)
         return ResourceUsage(
             available=True,
-            nodes=tuple(mapping.node_usage(n) for n in self._store.list_usage("nodes")),
-            pods=tuple(mapping.pod_usage(p) for p in self._store.list_usage("pods", namespace)),
+            nodes=tuple(mapping.node_usage(n) for n in nodes),
+            pods=tuple(mapping.pod_usage(p) for p in pods),
         )
 
     async def list_roles(self, *, namespace: str | None) -> list[Role]:

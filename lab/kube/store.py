@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import copy
 import itertools
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -108,6 +109,10 @@ class KubeStore:
         self.metrics_server = False
         """The cluster runs a metrics server: `metrics.k8s.io` is served (off: usage unknown)."""
         self._usage: dict[tuple[str, str, str], JsonObject] = {}
+        self.lock = threading.RLock()
+        """Held by whoever reads or changes the store from more than one thread: the port and
+        the facade around each call, the demo's lab driver around each step of the world. The
+        store's own methods do not take it (one thread, as in tests, needs none)."""
 
     def now(self) -> datetime:
         """The lab clock's time (what `sinceSeconds` and restart annotations count from)."""

@@ -8,9 +8,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
@@ -135,14 +136,56 @@ def test_db_upgrade_current_and_downgrade_on_the_embedded_default(tmp_path: Path
     assert down.returncode == 0 and "(empty)" in down.stdout
 
 
+DEMO_CONFIG = """
+lab:
+  tick_s: 0.5
+  group_wait_s: 0
+  faults:
+    - fault: k8s.oom_kill
+      target: {namespace: payments, deployment: api}
+      at_s: -1200
+"""
+
+
+def poll_json(url: str, token: str, ready: Callable[[Any], bool], timeout_s: float = 60) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        answer = httpx2.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        assert answer.status_code == 200, answer.text
+        if ready(answer.json()) or time.monotonic() > deadline:
+            return answer.json()
+        time.sleep(0.5)
+
+
 @pytest.mark.slow
-def test_demo_serves_until_ctrl_c(tmp_path: Path) -> None:
+def test_demo_runs_the_lab_whose_alerts_open_incidents_until_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
-    with started("demo", "--port", str(port), cwd=tmp_path) as process:
-        ready = wait_for(f"http://127.0.0.1:{port}/readyz", process)
+    (tmp_path / "demo.yaml").write_text(DEMO_CONFIG)
+    created = run(
+        "users",
+        "create",
+        "--name",
+        "Ada",
+        "--email",
+        "ada@example.com",
+        "--role",
+        "admin",
+        cwd=tmp_path,
+    )
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.split("API token (shown once): ")[1].strip()
+    with started("--config", "demo.yaml", "demo", "--port", str(port), cwd=tmp_path) as process:
+        base = f"http://127.0.0.1:{port}"
+        ready = wait_for(f"{base}/readyz", process)
         assert ready.json()["status"] == "ready"
+        incidents = poll_json(f"{base}/api/v1/incidents", token, lambda page: page["items"])
+        assert [i["title"] for i in incidents["items"]], incidents
+        clusters = poll_json(f"{base}/api/v1/inventory/kubernetes/clusters", token, bool)
+        assert [c["name"] for c in clusters] == ["lab"]
         output = stop(process, signal.SIGINT)
         assert process.returncode == 0, output
+    assert "lab: k8s.oom_kill on namespace=payments, deployment=api" in output
+    assert "lab.alerts_sent" in output
     assert "worker.stopped" in output and "pixelview.stopped" in output
     assert "Traceback" not in output
 

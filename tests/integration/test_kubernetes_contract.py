@@ -18,10 +18,11 @@ from typing import Any, TypeVar
 import pytest
 from pydantic import SecretStr
 
-from connectors.kubernetes.client import ClusterConfig, KubernetesClient, api_client
+from connectors.kubernetes.client import KubernetesClient, api_client
 from connectors.kubernetes.models import ObjectRef, Subject
 from connectors.kubernetes.port import KubernetesPort
 from core.errors import Forbidden, InvalidRequest, NotFound
+from core.settings import KubernetesCluster
 from lab.kube.authz import Identity
 from lab.kube.facade import facade_url, serve_facade
 from lab.kube.kubeconfig import write_kubeconfig
@@ -58,7 +59,7 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
         return
     with serve_facade(store) as facade:
         kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server=facade_url(facade))
-        config = ClusterConfig(name="lab", kubeconfig=kubeconfig, context="lab")
+        config = KubernetesCluster(name="lab", kubeconfig=kubeconfig, context="lab")
         client = KubernetesClient(api_client(config), cluster="lab", now=clock)
         yield Target(client, store, clock)
         client.close()
@@ -78,7 +79,7 @@ def as_user(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Users]:
         ca.write_bytes(facade.ca_pem)
         clients = {
             name: KubernetesClient.connect(
-                ClusterConfig(
+                KubernetesCluster(
                     name="lab",
                     server=facade_url(facade),
                     token=SecretStr(f"{name}-token"),

@@ -44,6 +44,39 @@ def test_a_pending_pod_without_statuses_or_node() -> None:
     )
 
 
+def test_pod_conditions_as_the_api_gives_them() -> None:
+    pod = mapping.pod(
+        {
+            "metadata": {"name": "p", "namespace": "n"},
+            "status": {
+                "phase": "Pending",
+                "conditions": [
+                    {
+                        "type": "PodScheduled",
+                        "status": "False",
+                        "reason": "Unschedulable",
+                        "message": "0/3 nodes are available: 3 Insufficient memory.",
+                    },
+                    {"type": "Ready"},
+                ],
+            },
+        }
+    )
+    scheduled, ready = pod.conditions
+    assert (scheduled.type, scheduled.status, scheduled.reason) == (
+        "PodScheduled",
+        "False",
+        "Unschedulable",
+    )
+    assert scheduled.message == "0/3 nodes are available: 3 Insufficient memory."
+    assert (ready.type, ready.status, ready.reason, ready.message) == (
+        "Ready",
+        "Unknown",
+        None,
+        None,
+    )
+
+
 def test_container_states_and_a_missing_exit_code() -> None:
     status = mapping.container_status(
         {

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,55 @@ def test_settings_are_immutable() -> None:
     settings = Settings()
     with pytest.raises(ValueError):
         settings.env = "prod"  # type: ignore[misc]
+
+
+def test_kubernetes_clusters_come_from_yaml_and_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "pixelview.yaml"
+    config.write_text(
+        "kubernetes:\n  clusters:\n"
+        "    - {name: prod, kubeconfig: /etc/pv/kubeconfig, context: prod}\n"
+        "    - {name: edge, server: 'https://10.0.0.10:6443', token: s3cret}\n"
+    )
+    prod, edge = load_settings(config).kubernetes.clusters
+    assert (prod.name, prod.kubeconfig, prod.context) == (
+        "prod",
+        Path("/etc/pv/kubeconfig"),
+        "prod",
+    )
+    assert edge.token is not None and edge.token.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(edge)
+    monkeypatch.setenv(
+        "PIXELVIEW_KUBERNETES__CLUSTERS", '[{"name": "incluster", "in_cluster": true}]'
+    )
+    [only] = load_settings(config).kubernetes.clusters
+    assert only.name == "incluster" and only.in_cluster
+
+
+@pytest.mark.parametrize(
+    ("clusters", "message"),
+    [
+        ('[{"name": "a"}, {"name": "a"}]', "cluster names must be unique: a given twice"),
+        (
+            '[{"name": "a", "kubeconfig": "/k", "server": "https://x"}]',
+            "cluster 'a': give one of kubeconfig or server, not both",
+        ),
+        ('[{"name": "a b"}]', "kubernetes.clusters.0.name"),
+        ('[{"name": "a", "sever": "https://x"}]', "kubernetes.clusters.0.sever"),
+    ],
+)
+def test_wrong_cluster_entries_are_refused_naming_them(
+    monkeypatch: pytest.MonkeyPatch, clusters: str, message: str
+) -> None:
+    monkeypatch.setenv("PIXELVIEW_KUBERNETES__CLUSTERS", clusters)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings()
+
+
+def test_lab_faults_are_validated_as_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIXELVIEW_LAB__FAULTS", '[{"fault": "k8s.oom_kill", "at_s": -90000}]')
+    with pytest.raises(ConfigError, match=r"lab\.faults\.0\.at_s"):
+        load_settings()
+    monkeypatch.setenv("PIXELVIEW_LAB__FAULTS", "[]")
+    assert load_settings().lab.faults == []

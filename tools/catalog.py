@@ -1,0 +1,14 @@
+"""Every tool PixelView ships, in one registry (OpenStack, vSphere, StackStorm... join here)."""
+
+from __future__ import annotations
+
+from tools import incidents, kubernetes, metrics
+from tools.analyzers.tool import k8s_analyze
+from tools.registry import ToolRegistry
+
+
+def default_registry() -> ToolRegistry:
+    """A registry of every shipped tool (read tools only, so far: no write tool ships yet)."""
+    registry = ToolRegistry()
+    registry.add_read(k8s_analyze, *kubernetes.TOOLS, *incidents.TOOLS, *metrics.TOOLS)
+    return registry
