@@ -105,9 +105,7 @@ class LabRun:
             while self.pending and self.started + self.pending[0].at <= until:
                 fault = self.pending.pop(0)
                 self._advance_to(self.started + fault.at)
-                injected.append(
-                    apply_fault(self.world, fault.name, fault.target or {}, fault.params)
-                )
+                injected.append(apply_fault(self.world, fault.name, fault.target, fault.params))
             self._advance_to(until)
         return injected
 

@@ -57,6 +57,12 @@ def test_a_later_fault_is_injected_when_lab_time_reaches_it() -> None:
     assert run.pending == []
 
 
+def test_a_fault_without_a_target_hits_its_default_one() -> None:
+    run = LabRun.start(seed=7, now=NOW, schedule=[ScheduledFault("vsphere.host_down")])
+    [record] = run.world.faults
+    assert record.target == {"host": run.world.vsphere.vm("k8s-worker-02").host}
+
+
 def test_speed_runs_lab_time_faster_than_the_clock() -> None:
     run = LabRun.start(seed=7, now=NOW, speed=6)
     assert run.lab_time(run.started + timedelta(seconds=10)) == run.started + timedelta(minutes=1)
