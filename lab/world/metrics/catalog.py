@@ -1,9 +1,10 @@
 """The series the estate exports, named and labelled as their exporters would.
 
 vSphere (as a vmware exporter would): `vsphere_host_*`, `vsphere_vm_*`, `vsphere_datastore_*`;
-OpenStack: `openstack_hypervisor_*`, `openstack_instance_*`; nodes: `node_*`; containers
-(cAdvisor): `container_*`; cluster state (kube-state-metrics): `kube_*`. Ratios lie in
-[0, 1]; bytes between 0 and the capacity or limit they are measured against.
+OpenStack: `openstack_hypervisor_*`, `openstack_instance_*`, and openstack-exporter's state
+series (`openstack_state.py`); nodes: `node_*`; containers (cAdvisor): `container_*`; cluster
+state (kube-state-metrics): `kube_*`; CoreDNS's own: `coredns_*`. Ratios lie in [0, 1]; bytes
+between 0 and the capacity or limit they are measured against; counters start at 0.
 """
 
 from __future__ import annotations
