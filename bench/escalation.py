@@ -126,7 +126,7 @@ def prepare(url: str, *, incidents: int, pages: int, hook: str) -> None:
             session, IntegrationCreate(name="bench", source=Source.GENERIC), now=now, actor="bench"
         )
         session.commit()
-    ingest = IngestService(sessions, SystemClock())
+    ingest = IngestService(sessions, SystemClock(), triage=False)
     for first in range(0, incidents, 500):
         alerts = [
             AlertIn(

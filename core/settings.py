@@ -94,6 +94,13 @@ class InventorySettings(Section):
     """Each cluster is synced once per interval (one job, however many workers)."""
 
 
+class TriageSettings(Section):
+    """Autonomous triage: every new incident is investigated before a person opens it."""
+
+    on_open: bool = True
+    """Queue a triage run when an incident opens or reopens (off: only on request)."""
+
+
 class KubernetesCluster(Section):
     """How to reach one Kubernetes cluster: a kubeconfig (and context), in-cluster, or a server.
 
@@ -260,6 +267,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     inventory: InventorySettings = InventorySettings()
     kubernetes: KubernetesSettings = KubernetesSettings()
+    triage: TriageSettings = TriageSettings()
     lab: LabSettings = LabSettings()
     notify: NotifySettings = NotifySettings()
     logging: LoggingSettings = LoggingSettings()

@@ -75,10 +75,15 @@ class IngestResult:
 class IngestService:
     """Turns normalized alerts into alert rows and incidents."""
 
-    def __init__(self, sessions: SessionFactory, clock: Clock) -> None:
-        """Work through `sessions`, with time from `clock`."""
+    def __init__(self, sessions: SessionFactory, clock: Clock, *, triage: bool = True) -> None:
+        """Work through `sessions`, with time from `clock`.
+
+        With `triage`, every incident opened (or reopened) gets a triage run queued in the
+        same transaction.
+        """
         self._sessions = sessions
         self._clock = clock
+        self._triage = triage
 
     def ingest(self, integration_id: uuid.UUID, alerts: list[AlertIn]) -> IngestResult:
         """Store a delivery's alerts in one transaction and return what happened to each."""
@@ -94,7 +99,7 @@ class IngestService:
         self, session: Session, integration: Integration, alerts: list[AlertIn]
     ) -> IngestResult:
         """Apply a delivery inside the caller's transaction (the caller commits)."""
-        run = _Run(session, integration, self._clock.now())
+        run = _Run(session, integration, self._clock.now(), triage=self._triage)
         run.prepare(alerts)
         result = IngestResult([run.one(alert) for alert in alerts])
         run.finish()
@@ -104,14 +109,18 @@ class IngestService:
 class _Run:
     """One delivery being ingested, inside one transaction."""
 
-    def __init__(self, session: Session, integration: Integration, now: datetime) -> None:
+    def __init__(
+        self, session: Session, integration: Integration, now: datetime, *, triage: bool
+    ) -> None:
         self.session = session
         self.integration = integration
         self.now = now
         self.actor = integration_actor(integration.id)
         self.rule = GroupingRule.model_validate(integration.grouping or {})
         self.entries = TimelineBatch(session, now=now, actor=self.actor)
-        self.incidents = IncidentSide(session, integration, now, self.actor, self.entries)
+        self.incidents = IncidentSide(
+            session, integration, now, self.actor, self.entries, triage=triage
+        )
         self._open: dict[str, Alert] = {}
         """Open alerts of this delivery's fingerprints, locked, by fingerprint."""
         self._fresh: dict[str, int] = {}

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from incidents import triage
 from incidents.alerts.schema import AlertIn, Severity
 from incidents.audit import TimelineBatch
 from incidents.escalation import service as escalation
@@ -23,6 +24,7 @@ from incidents.models.escalation import RoutingRule
 from incidents.models.incident import Incident, IncidentStatus, TimelineKind
 from incidents.models.integration import Integration
 from incidents.models.silence import Silence
+from incidents.models.triage import TriageTrigger
 from incidents.silences import Matcher, silences_alert
 from incidents.transitions import apply_transition
 
@@ -37,12 +39,16 @@ class IncidentSide:
         now: datetime,
         actor: str,
         entries: TimelineBatch,
+        *,
+        triage: bool = True,
     ) -> None:
         """Work inside `session`'s transaction, for `integration`, at `now`, as `actor`.
 
         Timeline entries go to `entries`, which is written before anything
-        else (transitions, escalation) adds its own.
+        else (transitions, escalation) adds its own. With `triage`, an opened or
+        reopened incident gets a triage run queued.
         """
+        self.triage = triage
         self.session, self.integration, self.now, self.actor = session, integration, now, actor
         self.entries = entries
         self._incidents: dict[str, Incident] = {}
@@ -100,6 +106,7 @@ class IncidentSide:
                     self._rules = list_rules(self.session)
                 self.entries.write()
                 escalation.begin(self.session, incident, self.now, rules=self._rules)
+                self._queue_triage(incident)
                 return incident, True
         raise RuntimeError(f"could not attach an alert to group {key!r} after 3 attempts")
 
@@ -136,7 +143,18 @@ class IncidentSide:
         except IntegrityError:
             return None  # a concurrent delivery opened a new incident for the group
         escalation.on_status_change(self.session, recent, Action.REOPEN, self.now)
+        self._queue_triage(recent)
         return recent
+
+    def _queue_triage(self, incident: Incident) -> None:
+        if self.triage:
+            triage.request_triage(
+                self.session,
+                _id(incident),
+                now=self.now,
+                trigger=TriageTrigger.OPENED,
+                actor=self.actor,
+            )
 
     def open_incident(self, key: str) -> Incident | None:
         """The open incident of a grouping key, locked, or None."""

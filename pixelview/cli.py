@@ -28,6 +28,7 @@ from pixelview.demo import (
     schedule_lines,
     start_lab,
 )
+from pixelview.lab_cli import lab_app
 from pixelview.schema import model_metadata
 from pixelview.server import run_worker, serve
 
@@ -42,6 +43,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 users_app = typer.Typer(help="Users and their API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+app.add_typer(lab_app, name="lab")
 
 ConfigOption = Annotated[
     Path | None,

@@ -9,6 +9,8 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from agents.triage.job import TriageHandler
+from agents.triage.runner import TriageRunner
 from connectors.kubernetes.client import connect_all
 from connectors.kubernetes.port import KubernetesPort
 from connectors.notify.email.client import EmailNotifier
@@ -29,6 +31,7 @@ from core.settings import Settings
 from incidents.escalation.service import Escalator
 from incidents.notifications.outbox import DELIVER_JOB, RateLimit
 from incidents.notifications.sender import DeliverySender, Notifiers
+from incidents.triage import TRIAGE_JOB
 from inventory.jobs import SYNC_JOB, SyncHandler, SyncPoller
 from inventory.sync import InventorySync
 from pixelview import __version__
@@ -186,6 +189,18 @@ class Container:
         )
         self._on_close.append(sender.close)
         self.handlers.register(SYNC_JOB, SyncHandler(self.inventory()))
+        self.handlers.register(
+            TRIAGE_JOB, TriageHandler(self.sessions, self.clock, self.triage_runner())
+        )
+
+    def triage_runner(self) -> TriageRunner:
+        """Investigates incidents with this container's clusters (mode `none` for now)."""
+        return TriageRunner(
+            sessions=self.sessions,
+            database_url=self.settings.database_url(),
+            clock=self.clock,
+            kubernetes=self.kubernetes,
+        )
 
     def inventory(self) -> InventorySync:
         """Syncs the inventory of the Kubernetes clusters this container has ports for."""

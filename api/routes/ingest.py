@@ -107,7 +107,8 @@ def _deliver(request: Request, token: str, source: Source, body: bytes) -> JSONR
             session.commit()
             metrics.alert_rejections.labels(source=source.value).inc()
             return JSONResponse(refused.body, status_code=refused.status)
-        result = IngestService(sessions, clock).ingest_in(session, integration, alerts)
+        service = IngestService(sessions, clock, triage=state.settings.triage.on_open)
+        result = service.ingest_in(session, integration, alerts)
         session.commit()
     for item in result.alerts:
         metrics.alerts_ingested.labels(source=source.value, outcome=item.outcome.value).inc()

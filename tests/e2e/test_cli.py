@@ -223,3 +223,25 @@ def test_serve_and_worker_share_postgresql_and_stop_on_sigterm(
         engine.dispose()
         api_output = stop(api, signal.SIGTERM)
         assert api.returncode == 0, api_output
+
+
+ISSUE_FAULTS = (
+    "k8s.oom_kill k8s.crashloop_bad_config k8s.image_pull k8s.node_not_ready "
+    "k8s.pending_insufficient_cpu k8s.dns_failure openstack.instance_error "
+    "openstack.quota_exhausted openstack.hypervisor_down openstack.volume_stuck_attaching "
+    "vsphere.host_disconnected vsphere.datastore_full vsphere.vm_cpu_contention vsphere.host_down"
+).split()
+
+
+def test_lab_faults_lists_the_catalog_with_descriptions_and_shows_one(tmp_path: Path) -> None:
+    listed = run("lab", "faults", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    lines = {line.split()[0]: line for line in listed.stdout.splitlines() if line.strip()}
+    for name in ISSUE_FAULTS:
+        assert name in lines and len(lines[name].split()) > 4, name  # with its description
+    one = run("lab", "faults", "k8s.oom_kill", cwd=tmp_path)
+    assert one.returncode == 0, one.stderr
+    assert "memory_limit" in one.stdout and "alerts: KubePodCrashLooping" in one.stdout
+    assert "default target (seed 7): namespace=" in one.stdout
+    unknown = run("lab", "faults", "k8s.nope", cwd=tmp_path)
+    assert unknown.returncode == 2 and "unknown fault 'k8s.nope'" in unknown.stderr

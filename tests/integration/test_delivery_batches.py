@@ -145,7 +145,10 @@ def outbox(engine: Engine) -> Outbox:
         summary="db1 is down",
     )
     incident_id = (
-        IngestService(sessions, clock).ingest(integration.id, [alert]).alerts[0].incident_id
+        IngestService(sessions, clock, triage=False)
+        .ingest(integration.id, [alert])
+        .alerts[0]
+        .incident_id
     )
     assert incident_id is not None
     return Outbox(sessions, clock, incident_id)

@@ -29,28 +29,31 @@ REPORT = TriageReport(
 )
 
 
-def test_asking_queues_one_run_and_a_job_until_it_starts(api: Api) -> None:
+def test_an_opened_incident_has_a_run_queued_and_asking_again_returns_it(api: Api) -> None:
     _, path = api.integration()
     incident = open_incident(api, path, "PodOOM")
-    assert (
-        api.client.get(f"/api/v1/incidents/{incident}/triage", headers=api.headers).status_code
-        == 404
-    )
-    first = api.post(f"/api/v1/incidents/{incident}/triage")
-    assert first.status_code == 202, first.text
-    run = first.json()
-    assert (run["status"], run["trigger"], run["report"]) == ("queued", "requested", None)
-    again = api.post(f"/api/v1/incidents/{incident}/triage").json()
-    assert again["id"] == run["id"]
+    opened = api.list(f"/api/v1/incidents/{incident}/triage")
+    assert (opened["status"], opened["trigger"], opened["report"]) == ("queued", "opened", None)
+    asked = api.post(f"/api/v1/incidents/{incident}/triage")
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["id"] == opened["id"]  # still queued: no second run
     with api.sessions() as session:
         jobs = session.exec(select(Job).where(Job.kind == TRIAGE_JOB)).all()
-        assert [j.payload for j in jobs] == [{"run_id": run["id"]}]
-        start_run(session, run["id"], now=api.clock.now())
+        assert [j.payload for j in jobs] == [{"run_id": opened["id"]}]
+        start_run(session, opened["id"], now=api.clock.now())
         session.commit()
-    third = api.post(f"/api/v1/incidents/{incident}/triage").json()
-    assert third["id"] != run["id"]
+    again = api.post(f"/api/v1/incidents/{incident}/triage").json()
+    assert (again["trigger"], again["status"]) == ("requested", "queued")
+    assert again["id"] != opened["id"]
     runs = api.list(f"/api/v1/incidents/{incident}/triage/runs")
     assert [r["status"] for r in runs] == ["queued", "running"]
+
+
+def test_a_second_alert_of_the_incident_queues_no_second_run(api: Api) -> None:
+    _, path = api.integration()
+    incident = open_incident(api, path, "PodOOM", pod="a")
+    assert open_incident(api, path, "PodOOM", pod="b") == incident
+    assert len(api.list(f"/api/v1/incidents/{incident}/triage/runs")) == 1
 
 
 def test_a_finished_run_shows_its_report_and_a_timeline_finding(api: Api) -> None:

@@ -82,7 +82,7 @@ def test_worker_batches_as_configured_and_close_releases_the_notifiers(tmp_path:
         )
         for n in range(4)
     ]
-    IngestService(container.sessions, container.clock).ingest(integration.id, alerts)
+    IngestService(container.sessions, container.clock, triage=False).ingest(integration.id, alerts)
     assert worker.poll() == 3  # one tick: escalation_batch steps
     assert worker.poll() == 1
     assert worker.run_once() == 4  # the four e-mails, in one batch

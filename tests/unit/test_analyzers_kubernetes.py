@@ -203,9 +203,9 @@ def test_the_analyze_tool_lists_findings_as_untrusted_data_and_is_logged() -> No
     assert result.status == "ok" and result.untrusted
     assert result.data is not None
     [first] = [f for f in result.data if f.rule == "oom_killed"]
-    assert first.resource == "Deployment payments/api" and first.category == "resource.memory"
+    assert first.resource == deployment("payments", "api") and first.category == "resource.memory"
     assert first.proposed_action is not None
-    assert first.proposed_action.startswith("kubernetes.set_memory_limit")
+    assert first.proposed_action.action == "kubernetes.set_memory_limit"
     assert "OOMKilled" in result.render()
     [call] = deps.recorder.entries
     assert (call.call_id, call.tool, call.status) == ("t1", "k8s_analyze", "ok")

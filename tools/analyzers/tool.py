@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from incidents.triage_report import Category, RecommendedAction, ResourceRef
 from tools.analyzers.findings import Finding
 from tools.analyzers.kubernetes import analyze_kubernetes
 from tools.analyzers.scope import Scope
@@ -35,31 +36,31 @@ class AnalyzeArgs(ClusterArgs):
 
 
 class FindingView(View):
-    """One finding as the model sees it."""
+    """One finding as the model sees it (and as a report cites it)."""
 
     rule: str
-    resource: str
-    """`Kind namespace/name`."""
-    category: str
+    resource: ResourceRef
+    category: Category
     summary: str
     evidence: list[str]
     affected: int
     """How many pods (or nodes) show it."""
-    proposed_action: str | None = None
+    weight: float
+    """1.0: a cause; lower: a symptom of one."""
+    proposed_action: RecommendedAction | None = None
 
 
 def finding_view(finding: Finding) -> FindingView:
     """A finding, compact."""
-    r = finding.resource
-    action = finding.action
     return FindingView(
         rule=finding.analyzer,
-        resource=f"{r.kind} {r.namespace + '/' if r.namespace else ''}{r.name}",
+        resource=finding.resource,
         category=finding.category,
         summary=finding.summary,
         evidence=list(finding.evidence),
         affected=len(finding.subjects),
-        proposed_action=(f"{action.action} {action.params}" if action is not None else None),
+        weight=finding.weight,
+        proposed_action=finding.action,
     )
 
 

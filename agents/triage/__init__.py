@@ -1,0 +1,1 @@
+"""Triage: investigate a new incident and write a report that cites its evidence."""
