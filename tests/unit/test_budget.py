@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, ToolCall
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import tool
 
 from agents.budget import Budget, BudgetExceeded, MeterCallback, Prices, RunMeter
+from agents.llm import ScriptedChatModel
 
 
 class Ticks:
@@ -96,9 +99,54 @@ def k8s_list_pods(namespace: str) -> str:
     return f"api-1 Running in {namespace}"
 
 
+def test_the_callback_meters_model_calls_and_tool_calls_of_a_run() -> None:
+    call = ToolCall(name="k8s_list_pods", args={"namespace": "a"}, id="c1")
+    model = ScriptedChatModel(
+        script=[
+            AIMessage("", tool_calls=[call], usage_metadata=usage(200, 20)),
+            AIMessage("fine", usage_metadata=usage(260, 10)),
+        ]
+    )
+    meter = RunMeter(Budget(max_tool_calls=5), prices=Prices(input_per_mtok=1.0))
+    config = RunnableConfig(callbacks=[MeterCallback(meter)])
+    first = model.invoke("pods in a?", config=config)
+    k8s_list_pods.invoke(first.tool_calls[0], config=config)
+    model.invoke("and now?", config=config)
+    spent = meter.usage()
+    assert (spent.llm_calls, spent.input_tokens, spent.output_tokens) == (2, 460, 30)
+    assert spent.cost == pytest.approx(460 / 1e6)
+    assert meter.tool_names == ("k8s_list_pods",)
+    assert [c.model for c in meter.calls] == ["scripted", "scripted"]
+
+
+def test_the_callback_refuses_a_model_call_over_budget_before_it_is_made() -> None:
+    model = ScriptedChatModel(script=[AIMessage("a", usage_metadata=usage(900, 200))] * 2)
+    meter = RunMeter(Budget(max_tokens=1000))
+    config = RunnableConfig(callbacks=[MeterCallback(meter)])
+    model.invoke("first", config=config)
+    with pytest.raises(BudgetExceeded, match="tokens"):
+        model.invoke("second", config=config)
+    assert model.remaining == 1  # the model was never asked
+
+
 def test_the_callback_refuses_a_tool_call_over_budget() -> None:
     meter = RunMeter(Budget(max_tool_calls=1))
     config = RunnableConfig(callbacks=[MeterCallback(meter)])
     k8s_list_pods.invoke({"namespace": "a"}, config=config)
     with pytest.raises(BudgetExceeded, match="tool calls"):
         k8s_list_pods.invoke({"namespace": "b"}, config=config)
+
+
+def test_the_callback_enforces_the_budget_in_async_runs_too() -> None:
+    model = ScriptedChatModel(script=[AIMessage("a", usage_metadata=usage(900, 200))] * 2)
+    meter = RunMeter(Budget(max_tokens=1000))
+    config = RunnableConfig(callbacks=[MeterCallback(meter)])
+
+    async def run() -> None:
+        await model.ainvoke("first", config=config)
+        with pytest.raises(BudgetExceeded, match="tokens"):
+            await model.ainvoke("second", config=config)
+        with pytest.raises(BudgetExceeded, match="tokens"):
+            await k8s_list_pods.ainvoke({"namespace": "b"}, config=config)
+
+    asyncio.run(run())
