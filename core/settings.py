@@ -234,6 +234,62 @@ class NotifySettings(Section):
     """Sends in flight at once per process (a delivery batch's sends go out in parallel)."""
 
 
+LlmProvider = Literal["auto", "openai", "local", "none", "scripted"]
+
+
+class LlmOpenAISettings(Section):
+    """An OpenAI-compatible endpoint: OpenAI, Azure OpenAI, vLLM, llama.cpp server, Ollama."""
+
+    base_url: str | None = None
+    """Endpoint base, e.g. `http://127.0.0.1:8000/v1`; unset: OpenAI's own API."""
+    model: str = Field("gpt-4o-mini", min_length=1)
+    """Model name as the endpoint knows it."""
+    api_key: SecretStr | None = None
+    """Bearer key; a server that needs none may leave it unset when `base_url` is set."""
+    timeout_s: float = Field(60.0, gt=0, le=3600)
+    """Timeout of one request."""
+    max_retries: int = Field(2, ge=0, le=10)
+    """Retries of a failed request (connection errors, 429, 5xx) with backoff."""
+    temperature: float = Field(0.0, ge=0, le=2)
+    input_price_per_mtok: float = Field(0.0, ge=0)
+    """Price of one million input tokens, for the cost of a run; 0 counts no cost."""
+    output_price_per_mtok: float = Field(0.0, ge=0)
+    """Price of one million output tokens."""
+
+
+class LlmLocalSettings(Section):
+    """A GGUF model run in-process by llama-cpp-python (the `local-llm` extra)."""
+
+    model_path: Path | None = None
+    """A GGUF file; unset: the default model, assembled at first use under `data_dir/models`."""
+    n_ctx: int = Field(8192, ge=512, le=131072)
+    """Context window in tokens (prompt and answer together)."""
+    n_threads: int | None = Field(None, ge=1, le=512)
+    """CPU threads that generate; unset: half the CPUs (llama-cpp-python's default)."""
+    max_tokens: int = Field(512, ge=16, le=32768)
+    """Most tokens one answer may have."""
+    temperature: float = Field(0.0, ge=0, le=2)
+
+
+class LlmBudgetSettings(Section):
+    """Default limits of one agent run, enforced outside the model."""
+
+    max_tool_calls: int = Field(30, ge=1, le=10000)
+    max_tokens: int = Field(200_000, ge=1000)
+    """Input and output tokens of every model call of the run, added up."""
+    max_seconds: float = Field(300.0, gt=0, le=86400)
+
+
+class LlmSettings(Section):
+    """Which language model the agents use (see docs/llm.md)."""
+
+    provider: LlmProvider = "auto"
+    """`auto`: openai when configured, else local when installed, else none."""
+    openai: LlmOpenAISettings = LlmOpenAISettings()
+    local: LlmLocalSettings = LlmLocalSettings()
+    budget: LlmBudgetSettings = LlmBudgetSettings()
+
+
 class LoggingSettings(Section):
     """Log level and line format."""
 
@@ -270,6 +326,7 @@ class Settings(BaseSettings):
     triage: TriageSettings = TriageSettings()
     lab: LabSettings = LabSettings()
     notify: NotifySettings = NotifySettings()
+    llm: LlmSettings = LlmSettings()
     logging: LoggingSettings = LoggingSettings()
     security: SecuritySettings = SecuritySettings()
 

@@ -1,0 +1,296 @@
+"""Language models: the one place PixelView builds them.
+
+`build_chat_model` turns the `llm` settings into a LangChain chat model:
+
+- `openai`: any OpenAI-compatible endpoint (`CompatibleChatOpenAI`);
+- `local`: a GGUF run in-process by llama-cpp-python (`LlamaCppChat`), by
+  default Qwen2.5-Coder-1.5B assembled from the `local-llm` extra's packages;
+- `none`: no model (`None`): the triage runs its deterministic analyzers only;
+- `scripted`: replays a given script (`ScriptedChatModel`), for tests;
+- `auto`: openai when configured, else local when installed, else none.
+
+Agents never read `Settings` (an import-linter contract): the settings section
+is passed in and read through the `LlmConfig` protocol below, which
+`core.settings.LlmSettings` satisfies.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage
+from pydantic import SecretStr
+
+from agents.budget import FREE, Budget, Prices
+from agents.llm.llama import LlamaCppChat, load_llama
+from agents.llm.local_model import DEFAULT_MODEL, ModelUnavailable, ensure_model, missing_parts
+from agents.llm.openai_compat import CompatibleChatOpenAI
+from agents.llm.scripted import ScriptedChatModel, ScriptExhausted
+from core.errors import ConfigError
+from core.logs import get_logger
+
+__all__ = [
+    "ChatModel",
+    "LlmConfig",
+    "ModelUnavailable",
+    "ProviderChoice",
+    "ScriptExhausted",
+    "ScriptedChatModel",
+    "build_chat_model",
+    "default_model_dir",
+    "prices_for",
+    "resolve_provider",
+    "run_budget",
+]
+
+log = get_logger(__name__)
+
+ChatModel = BaseChatModel
+"""What the agents are given: any LangChain chat model that can bind tools."""
+
+Provider = Literal["openai", "local", "none", "scripted"]
+
+
+class OpenAIConfig(Protocol):
+    """`llm.openai` settings."""
+
+    @property
+    def base_url(self) -> str | None: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def api_key(self) -> SecretStr | None: ...
+    @property
+    def timeout_s(self) -> float: ...
+    @property
+    def max_retries(self) -> int: ...
+    @property
+    def temperature(self) -> float: ...
+    @property
+    def input_price_per_mtok(self) -> float: ...
+    @property
+    def output_price_per_mtok(self) -> float: ...
+
+
+class LocalConfig(Protocol):
+    """`llm.local` settings."""
+
+    @property
+    def model_path(self) -> Path | None: ...
+    @property
+    def n_ctx(self) -> int: ...
+    @property
+    def n_threads(self) -> int | None: ...
+    @property
+    def max_tokens(self) -> int: ...
+    @property
+    def temperature(self) -> float: ...
+
+
+class BudgetConfig(Protocol):
+    """`llm.budget` settings."""
+
+    @property
+    def max_tool_calls(self) -> int: ...
+    @property
+    def max_tokens(self) -> int: ...
+    @property
+    def max_seconds(self) -> float: ...
+
+
+class LlmConfig(Protocol):
+    """The `llm` settings section, as the agents read it."""
+
+    @property
+    def provider(self) -> str:
+        """`auto`, `openai`, `local`, `none` or `scripted`."""
+        ...
+
+    @property
+    def openai(self) -> OpenAIConfig:
+        """The OpenAI-compatible endpoint."""
+        ...
+
+    @property
+    def local(self) -> LocalConfig:
+        """The in-process model."""
+        ...
+
+    @property
+    def budget(self) -> BudgetConfig:
+        """Default limits of one run."""
+        ...
+
+
+@dataclass(frozen=True)
+class ProviderChoice:
+    """The provider to use, and why (logged at start-up)."""
+
+    provider: Provider
+    reason: str
+
+
+class LocalProbe(Protocol):
+    """Whether the local provider can run here; each answer is a reason it cannot, or None."""
+
+    def runtime_missing(self) -> str | None:
+        """Why llama-cpp-python cannot be used, or None."""
+        ...
+
+    def model_missing(self, model_path: Path | None, model_dir: Path) -> str | None:
+        """Why no model file is there or can be assembled, or None."""
+        ...
+
+
+class InstalledProbe:
+    """Looks at this Python environment and the file system (loads nothing)."""
+
+    def runtime_missing(self) -> str | None:
+        """Why llama-cpp-python cannot be used, or None."""
+        if importlib.util.find_spec("llama_cpp") is None:
+            return "llama-cpp-python is not installed (the local-llm extra)"
+        return None
+
+    def model_missing(self, model_path: Path | None, model_dir: Path) -> str | None:
+        """Why no model file is there or can be assembled, or None."""
+        if model_path is not None:
+            return None if model_path.is_file() else f"llm.local.model_path {model_path} is absent"
+        if (model_dir / DEFAULT_MODEL.filename).is_file():
+            return None
+        missing = missing_parts(DEFAULT_MODEL)
+        if missing:
+            return f"the default model's packages are not installed ({len(missing)} missing)"
+        return None
+
+
+def default_model_dir(data_dir: Path) -> Path:
+    """Where the default local model is assembled."""
+    return data_dir / "models"
+
+
+def resolve_provider(
+    config: LlmConfig, *, data_dir: Path, probe: LocalProbe | None = None
+) -> ProviderChoice:
+    """The provider `config` asks for; for `auto`, the first that can run here."""
+    if config.provider != "auto":
+        return ProviderChoice(_provider(config.provider), "set by llm.provider")
+    if config.openai.base_url or config.openai.api_key is not None:
+        which = "llm.openai.base_url" if config.openai.base_url else "llm.openai.api_key"
+        return ProviderChoice("openai", f"auto: {which} is set")
+    probe = probe or InstalledProbe()
+    why_not = probe.runtime_missing() or probe.model_missing(
+        config.local.model_path, default_model_dir(data_dir)
+    )
+    if why_not is None:
+        return ProviderChoice("local", "auto: no OpenAI endpoint set; the local model is installed")
+    return ProviderChoice("none", f"auto: no OpenAI endpoint set and no local model: {why_not}")
+
+
+def build_chat_model(
+    config: LlmConfig,
+    *,
+    data_dir: Path,
+    script: Sequence[AIMessage] | None = None,
+    probe: LocalProbe | None = None,
+) -> ChatModel | None:
+    """The chat model `config` asks for, or None for `none`.
+
+    `script` is the answers of the `scripted` provider. A local default model is
+    assembled (and hash-checked) under `data_dir/models` on first use.
+
+    Raises:
+        ConfigError: the chosen provider cannot be built (what is missing is named).
+    """
+    choice = resolve_provider(config, data_dir=data_dir, probe=probe)
+    log.info("llm.provider", provider=choice.provider, reason=choice.reason)
+    if choice.provider == "none":
+        return None
+    if choice.provider == "scripted":
+        if script is None:
+            raise ConfigError("llm.provider scripted needs a script (it is for tests and evals)")
+        return ScriptedChatModel(script=list(script))
+    if choice.provider == "openai":
+        return _openai(config.openai)
+    return _local(config.local, default_model_dir(data_dir), probe or InstalledProbe())
+
+
+def run_budget(config: LlmConfig) -> Budget:
+    """The default budget of one agent run."""
+    return Budget(
+        max_tool_calls=config.budget.max_tool_calls,
+        max_tokens=config.budget.max_tokens,
+        max_seconds=config.budget.max_seconds,
+    )
+
+
+def prices_for(config: LlmConfig, model: ChatModel | None) -> Prices:
+    """The token prices of `model`: the configured ones for an endpoint, else free."""
+    if isinstance(model, CompatibleChatOpenAI):
+        return Prices(
+            input_per_mtok=config.openai.input_price_per_mtok,
+            output_per_mtok=config.openai.output_price_per_mtok,
+        )
+    return FREE
+
+
+_PROVIDERS: dict[str, Provider] = {
+    "openai": "openai",
+    "local": "local",
+    "none": "none",
+    "scripted": "scripted",
+}
+
+
+def _provider(name: str) -> Provider:
+    if name in _PROVIDERS:
+        return _PROVIDERS[name]
+    raise ConfigError(f"llm.provider {name!r} is not one of auto, openai, local, none, scripted")
+
+
+def _openai(config: OpenAIConfig) -> CompatibleChatOpenAI:
+    if config.api_key is None and not config.base_url:
+        raise ConfigError(
+            "llm.provider openai needs llm.openai.api_key "
+            "(or llm.openai.base_url for a server that needs no key)"
+        )
+    # A server without keys still gets one: the client refuses to start without, and
+    # OPENAI_API_KEY from the environment must not leak to a third-party endpoint.
+    api_key = config.api_key or SecretStr("unused")
+    return CompatibleChatOpenAI(
+        model_name=config.model,
+        openai_api_base=config.base_url,
+        openai_api_key=api_key,
+        request_timeout=config.timeout_s,
+        max_retries=config.max_retries,
+        temperature=config.temperature,
+        use_responses_api=False,
+        stream_usage=True,
+    )
+
+
+def _local(config: LocalConfig, model_dir: Path, probe: LocalProbe) -> LlamaCppChat:
+    missing = probe.runtime_missing()
+    if missing is not None:
+        raise ModelUnavailable(
+            f"llm.provider local cannot run: {missing}; install the local-llm extra "
+            "(uv sync --extra local-llm; it compiles llama.cpp)"
+        )
+    if config.model_path is not None:
+        if not config.model_path.is_file():
+            raise ModelUnavailable(f"llm.local.model_path {config.model_path} does not exist")
+        path = config.model_path
+    else:
+        path = ensure_model(model_dir)
+    log.info("llm.local.loading", path=str(path), n_ctx=config.n_ctx)
+    model = load_llama(path, n_ctx=config.n_ctx, n_threads=config.n_threads)
+    return LlamaCppChat(
+        model=model,
+        model_name=path.stem,
+        temperature=config.temperature,
+        max_tokens=config.max_tokens,
+    )
