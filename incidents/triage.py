@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from core.errors import NotFound
-from core.jobs.queue import enqueue
+from core.jobs.queue import enqueue as add_job
 from incidents.audit import audit, timeline
 from incidents.models.incident import Incident, TimelineKind
 from incidents.models.triage import TriageRun, TriageStatus, TriageTrigger
@@ -38,18 +38,27 @@ def request_triage(
     trigger: TriageTrigger,
     actor: str,
     request_id: str | None = None,
+    enqueue: bool = True,
 ) -> TriageRun:
-    """Queue a run for the incident, or return the one already queued (caller commits)."""
+    """Queue a run for the incident, or return the one already queued (caller commits).
+
+    With `enqueue` False the run is created for the caller to run itself (the CLI): no job,
+    and never one already queued for a worker.
+    """
     if session.get(Incident, incident_id) is None:
         raise NotFound(f"incident {incident_id} not found")
-    queued = session.scalars(
-        select(TriageRun)
-        .where(
-            col(TriageRun.incident_id) == incident_id,
-            col(TriageRun.status) == TriageStatus.QUEUED,
-        )
-        .limit(1)
-    ).first()
+    queued = (
+        None
+        if not enqueue
+        else session.scalars(
+            select(TriageRun)
+            .where(
+                col(TriageRun.incident_id) == incident_id,
+                col(TriageRun.status) == TriageStatus.QUEUED,
+            )
+            .limit(1)
+        ).first()
+    )
     if queued is not None:
         return queued
     run = TriageRun(
@@ -61,14 +70,15 @@ def request_triage(
     )
     session.add(run)
     session.flush()
-    enqueue(
-        session,
-        kind=TRIAGE_JOB,
-        now=now,
-        payload={"run_id": run.id},
-        dedup_key=f"triage-run:{run.id}",
-        max_attempts=TRIAGE_ATTEMPTS,
-    )
+    if enqueue:
+        add_job(
+            session,
+            kind=TRIAGE_JOB,
+            now=now,
+            payload={"run_id": run.id},
+            dedup_key=f"triage-run:{run.id}",
+            max_attempts=TRIAGE_ATTEMPTS,
+        )
     if trigger == TriageTrigger.REQUESTED:
         audit(
             session,

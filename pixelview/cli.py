@@ -31,6 +31,7 @@ from pixelview.demo import (
 from pixelview.lab_cli import lab_app
 from pixelview.schema import model_metadata
 from pixelview.server import run_worker, serve
+from pixelview.triage_cli import report_lines, run_triage
 
 app = typer.Typer(
     name="pixelview",
@@ -131,6 +132,29 @@ def demo_command(ctx: typer.Context, host: HostOption = None, port: PortOption =
     for line in schedule_lines(run):
         typer.echo(f"  lab: {line}", err=True)
     serve(container, host=host, port=port, background=[driver])
+
+
+@app.command("triage")
+def triage_command(
+    ctx: typer.Context,
+    incident_id: Annotated[int, typer.Argument(help="The incident to investigate.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
+) -> None:
+    """Investigate an incident now, with the configured clusters and model; print the report.
+
+    Exit 1 when the run failed (the error is in the output and on the incident's timeline).
+    """
+    settings = _settings(ctx)
+    container = Container.build(settings)
+    try:
+        if settings.database.migrate_on_start:
+            container.upgrade_database()
+        run = run_triage(container, incident_id)
+    finally:
+        container.close()
+    typer.echo(run.model_dump_json(indent=2) if as_json else "\n".join(report_lines(run)))
+    if run.status != "succeeded":
+        raise typer.Exit(1)
 
 
 @db_app.command("upgrade")

@@ -35,11 +35,15 @@ class TriageHandler:
         run_id = job.payload.get("run_id")
         if not isinstance(run_id, int):
             raise PermanentJobError(f"triage job {job.id} has no run_id in its payload")
+        try:
+            await self.run(run_id)
+        except NotFound as e:
+            raise PermanentJobError(e.message) from e
+
+    async def run(self, run_id: int) -> None:
+        """Run a queued run to its report, or record why it failed (NotFound: it ended)."""
         with self._sessions() as session:
-            try:
-                run = start_run(session, run_id, now=self._clock.now())
-            except NotFound as e:
-                raise PermanentJobError(e.message) from e
+            run = start_run(session, run_id, now=self._clock.now())
             incident_id = run.incident_id
             session.commit()
         try:

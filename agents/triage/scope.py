@@ -28,9 +28,22 @@ def analyze_targets(
             for key in SCOPE_LABELS
             if labels.get(key)
         }
+        owner = workload_of(scope.get("pod", ""))
+        if owner and "workload" not in scope:
+            # Alerts about several pods of one Deployment are one scope: its pods.
+            scope["workload"] = owner
+            del scope["pod"]
         named = next((labels[k] for k in CLUSTER_LABELS if labels.get(k) in clusters), None)
         for cluster in [named] if named else sorted(clusters):
             target = {**scope, "cluster": cluster}
             if target not in targets:
                 targets.append(target)
     return targets[:MAX_TARGETS]
+
+
+def workload_of(pod: str) -> str | None:
+    """The Deployment a pod name belongs to (`api-7d9f8c6b5-x2x9q` → `api`), when it reads so."""
+    parts = pod.split("-")
+    if len(parts) < 3 or len(parts[-1]) != 5 or len(parts[-2]) < 5:
+        return None
+    return "-".join(parts[:-2])
