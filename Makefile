@@ -103,6 +103,7 @@ bench: env services ## run the benchmarks under bench/ (prints their figures)
 	$(BIN)/python -m bench.job_queue
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.escalation
+	$(BIN)/python -m bench.triage
 
 .PHONY: clean
 clean: ## remove the environment and caches (keeps .pixelview data)

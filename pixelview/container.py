@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from agents.triage.graph import Investigator
 from agents.triage.job import TriageHandler
 from agents.triage.runner import TriageRunner
 from connectors.kubernetes.client import connect_all
@@ -52,6 +53,8 @@ class Container:
     kubernetes: Mapping[str, KubernetesPort] = field(default_factory=dict)
     """Kubernetes ports by cluster name, whose inventory the worker syncs: the clusters of
     `kubernetes.clusters`, and the lab's cluster in the demo."""
+    investigator: Callable[[], Investigator | None] | None = None
+    """Makes each triage run's model investigator; None: from `llm` settings."""
     _on_close: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
 
     @classmethod
@@ -61,6 +64,7 @@ class Container:
         *,
         clock: Clock | None = None,
         kubernetes: Mapping[str, KubernetesPort] | None = None,
+        investigator: Callable[[], Investigator | None] | None = None,
     ) -> Container:
         """Create the engine and shared objects; nothing connects yet.
 
@@ -69,6 +73,8 @@ class Container:
             clock: Time for everything built here (the system clock by default).
             kubernetes: Kubernetes ports by cluster name besides the configured clusters
                 (the demo's lab cluster); a name may not be both.
+            investigator: Makes each triage run's investigator, instead of the `llm`
+                settings (benchmarks and tests with a scripted model).
 
         Raises:
             ConfigError: a cluster's connection settings are wrong, or a name is taken twice.
@@ -91,6 +97,7 @@ class Container:
             clock=clock or SystemClock(),
             metrics=Metrics(__version__),
             kubernetes=ports,
+            investigator=investigator,
         )
         container._on_close.extend(client.close for client in clients.values())
         return container
@@ -200,6 +207,7 @@ class Container:
             database_url=self.settings.database_url(),
             clock=self.clock,
             kubernetes=self.kubernetes,
+            investigator=self.investigator or _no_model,
         )
 
     def inventory(self) -> InventorySync:
@@ -263,3 +271,7 @@ class Container:
             except Exception:  # closing the rest matters more than this one's error
                 log.exception("container.close_failed", what=getattr(release, "__qualname__", "?"))
         self.engine.dispose()
+
+
+def _no_model() -> Investigator | None:
+    return None
