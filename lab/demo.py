@@ -24,6 +24,7 @@ from lab.alerting.alertmanager import AlertmanagerNotifier, Route
 from lab.faults.catalog import FAULTS, apply_fault
 from lab.kube.port import LabKubernetes
 from lab.world.alerts import firing_alerts
+from lab.world.metrics_port import WorldMetrics
 from lab.world.world import MAX_LEAD, FaultRecord, World
 
 
@@ -97,6 +98,10 @@ class LabRun:
     def kubernetes(self) -> LabKubernetes:
         """The lab cluster's Kubernetes port (safe to use from other threads)."""
         return LabKubernetes(self.world.kube)
+
+    def metrics(self) -> WorldMetrics:
+        """The lab's Prometheus (safe to use from other threads)."""
+        return WorldMetrics(self.world)
 
     def catch_up(self, until: datetime) -> list[FaultRecord]:
         """Advance the world to `until`, injecting each fault when its time comes."""

@@ -117,7 +117,12 @@ def demo_command(ctx: typer.Context, host: HostOption = None, port: PortOption =
     host, port = host or settings.api.host, port or settings.api.port
     clock = SystemClock()
     run = start_lab(settings.lab, clock)
-    container = Container.build(settings, clock=clock, kubernetes={LAB_CLUSTER: run.kubernetes()})
+    container = Container.build(
+        settings,
+        clock=clock,
+        kubernetes={LAB_CLUSTER: run.kubernetes()},
+        metrics_source=run.metrics(),
+    )
     try:
         if settings.database.migrate_on_start:
             container.upgrade_database()

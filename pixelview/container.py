@@ -19,6 +19,7 @@ from connectors.notify.pagerduty.client import PagerDutyNotifier
 from connectors.notify.slack.client import SlackNotifier
 from connectors.notify.sms.client import SmsNotifier
 from connectors.notify.webhook.client import WebhookNotifier
+from connectors.prometheus.port import MetricsPort
 from core.clock import Clock, SystemClock
 from core.crypto import SecretBox
 from core.db.engine import SessionFactory, is_sqlite, make_engine, make_session_factory
@@ -53,6 +54,8 @@ class Container:
     kubernetes: Mapping[str, KubernetesPort] = field(default_factory=dict)
     """Kubernetes ports by cluster name, whose inventory the worker syncs: the clusters of
     `kubernetes.clusters`, and the lab's cluster in the demo."""
+    metrics_source: MetricsPort | None = None
+    """The Prometheus the agents' metrics tool reads (the lab's in the demo)."""
     investigator: Callable[[], Investigator | None] | None = None
     """Makes each triage run's model investigator; None: from `llm` settings."""
     _on_close: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
@@ -64,6 +67,7 @@ class Container:
         *,
         clock: Clock | None = None,
         kubernetes: Mapping[str, KubernetesPort] | None = None,
+        metrics_source: MetricsPort | None = None,
         investigator: Callable[[], Investigator | None] | None = None,
     ) -> Container:
         """Create the engine and shared objects; nothing connects yet.
@@ -73,6 +77,7 @@ class Container:
             clock: Time for everything built here (the system clock by default).
             kubernetes: Kubernetes ports by cluster name besides the configured clusters
                 (the demo's lab cluster); a name may not be both.
+            metrics_source: The Prometheus the agents' metrics tool reads.
             investigator: Makes each triage run's investigator, instead of the `llm`
                 settings (benchmarks and tests with a scripted model).
 
@@ -97,6 +102,7 @@ class Container:
             clock=clock or SystemClock(),
             metrics=Metrics(__version__),
             kubernetes=ports,
+            metrics_source=metrics_source,
             investigator=investigator,
         )
         container._on_close.extend(client.close for client in clients.values())
@@ -207,6 +213,7 @@ class Container:
             database_url=self.settings.database_url(),
             clock=self.clock,
             kubernetes=self.kubernetes,
+            metrics=self.metrics_source,
             investigator=self.investigator or _no_model,
         )
 

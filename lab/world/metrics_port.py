@@ -16,30 +16,32 @@ from lab.world.world import World
 
 
 class WorldMetrics:
-    """The world's Prometheus."""
+    """The world's Prometheus (under the world's lock: the demo's driver moves it meanwhile)."""
 
     def __init__(self, world: World) -> None:
         self._world = world
 
     async def query(self, promql: str, *, at: datetime | None = None) -> list[MetricSample]:
         """An instant vector at `at` (the lab's now when None)."""
-        now = self._world.now()
-        at = now if at is None else ensure_utc(at)
-        if at > now:
-            return []
-        return [
-            MetricSample(labels=dict(series.labels), at=at, value=value)
-            for series, value in self._world.metrics.instant(promql, at)
-        ]
+        with self._world.kube.lock:
+            now = self._world.now()
+            at = now if at is None else ensure_utc(at)
+            if at > now:
+                return []
+            return [
+                MetricSample(labels=dict(series.labels), at=at, value=value)
+                for series, value in self._world.metrics.instant(promql, at)
+            ]
 
     async def query_range(
         self, promql: str, *, start: datetime, end: datetime, step: timedelta
     ) -> list[MetricSeries]:
         """A range matrix on the grid `start + k * step`, up to `end` and not past now."""
-        start, end = ensure_utc(start), min(ensure_utc(end), self._world.now())
-        if end < start:
-            return []
-        matrix = self._world.metrics.range(promql, start=start, end=end, step=step)
+        with self._world.kube.lock:
+            start, end = ensure_utc(start), min(ensure_utc(end), self._world.now())
+            if end < start:
+                return []
+            matrix = self._world.metrics.range(promql, start=start, end=end, step=step)
         return [
             MetricSeries(
                 labels=dict(series.labels),
@@ -56,7 +58,8 @@ class WorldMetrics:
         end: datetime | None = None,
     ) -> list[dict[str, str]]:
         """Label sets of the series the selectors select that existed in [start, end]."""
-        now = self._world.now()
-        end = now if end is None else min(ensure_utc(end), now)
-        start = None if start is None else ensure_utc(start)
-        return self._world.metrics.series_labels(match, start=start, end=end)
+        with self._world.kube.lock:
+            now = self._world.now()
+            end = now if end is None else min(ensure_utc(end), now)
+            start = None if start is None else ensure_utc(start)
+            return self._world.metrics.series_labels(match, start=start, end=end)
