@@ -10,7 +10,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.messages.ai import UsageMetadata
 
-from agents.budget import Budget
+from agents.budget import FREE, Budget, Prices
 from agents.llm import ScriptedChatModel
 from agents.supervisor import ModelInvestigator, TeamLimits
 from agents.triage.graph import TriageContext, build_triage_graph
@@ -114,6 +114,7 @@ def triage(
     description: str = "",
     budget: Budget | None = None,
     limits: TeamLimits | None = None,
+    prices: Prices = FREE,
 ) -> Triaged:
     """Open incident 1 with one alert labelled `labels`; triage it with the script."""
     opened = incident(1, title=title, at=world.clock.now(), service="payments", **labels)
@@ -126,7 +127,11 @@ def triage(
     )
     model = ScriptedChatModel(script=script)
     investigator = ModelInvestigator(
-        model, budget=budget or Budget(), mode="scripted", limits=limits or TeamLimits()
+        model,
+        budget=budget or Budget(),
+        prices=prices,
+        mode="scripted",
+        limits=limits or TeamLimits(),
     )
     context = TriageContext(deps=deps, investigator=investigator)
     state = run(build_triage_graph().ainvoke({"incident_id": 1}, context=context))

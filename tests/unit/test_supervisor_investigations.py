@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from langchain_core.messages import HumanMessage
 
+from agents.budget import Prices
 from agents.triage.guards import FORBIDDEN_ACTION, UNTRUSTED_INSTRUCTION
 from incidents.triage_report import ResourceRef
 from tests.unit.lab_tools import oom_world
@@ -45,7 +47,8 @@ def test_oom_killed_pods_are_traced_to_their_deployment_through_the_kubernetes_s
             recommended_actions=[set_memory("512Mi")],
         ),
     ]
-    run = triage(world, script, labels=OOM_LABELS)
+    prices = Prices(input_per_mtok=2, output_per_mtok=8)
+    run = triage(world, script, labels=OOM_LABELS, prices=prices)
 
     report = run.report
     assert report.status == "determined", report.summary
@@ -73,6 +76,7 @@ def test_oom_killed_pods_are_traced_to_their_deployment_through_the_kubernetes_s
     assert spent.llm_calls == len(script) == 6
     assert spent.tokens_in == 6 * USAGE["input_tokens"]
     assert spent.tokens_out == 6 * USAGE["output_tokens"]
+    assert spent.cost == pytest.approx(6 * (120 * 2 + 30 * 8) / 1e6)
     # The supervisor had the specialists and submit_report; the specialist its read tools.
     supervisor_tools, specialist_tools = run.model.bound_tools[0], run.model.bound_tools[-1]
     assert supervisor_tools == ["ask_kubernetes", "ask_alerting", "submit_report"]
