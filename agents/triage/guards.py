@@ -22,3 +22,18 @@ UNTRUSTED_INSTRUCTION = "untrusted_instruction"
 def planted_instructions(texts: Iterable[str]) -> list[str]:
     """The texts that read as instructions to the agent (to flag in the report)."""
     return [text for text in texts if INSTRUCTION.search(text)]
+
+
+FORBIDDEN_ACTIONS = frozenset(
+    {
+        "kubernetes.delete_namespace",
+        "kubernetes.drain_node",
+        "vsphere.delete_snapshots",
+    }
+)
+"""Actions triage never proposes, whatever the evidence: each destroys data or evicts a whole
+node's workloads, and none is needed to relieve a fault (cordon a node, restart or roll back a
+workload instead). A report's recommendation of one is dropped and flagged."""
+
+FORBIDDEN_ACTION = "forbidden_action_dropped"
+"""The report flag: the model proposed an action of `FORBIDDEN_ACTIONS`; it was dropped."""

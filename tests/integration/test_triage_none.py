@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from agents.triage.graph import Investigator
+from agents.triage.job import TriageHandler
+from agents.triage.runner import TriageRunner
 from core.clock import ManualClock
 from core.settings import DatabaseSettings, Settings
+from incidents.triage import TRIAGE_JOB
 from lab.alerting.alertmanager import Route
 from lab.demo import LabRun, ScheduledFault
 from pixelview.container import Container
@@ -44,8 +49,18 @@ CASES: dict[str, tuple[dict[str, str], dict[str, Any], str]] = {
 }
 
 
-def triaged_incidents(database_url: str, api: Api, fault: str) -> list[dict[str, Any]]:
-    """Inject `fault` 30 minutes before T0, deliver the lab's alerts, run the worker dry."""
+def triaged_incidents(
+    database_url: str,
+    api: Api,
+    fault: str,
+    *,
+    investigator: Callable[[], Investigator | None] | None = None,
+) -> list[dict[str, Any]]:
+    """Inject `fault` 30 minutes before T0, deliver the lab's alerts, run the worker dry.
+
+    With `investigator`, triage runs use it (and the worker runs triage jobs only); without,
+    the container's own triage runs (mode `none`).
+    """
     target, _, _ = CASES[fault]
     run = LabRun.start(
         seed=7,
@@ -57,6 +72,16 @@ def triaged_incidents(database_url: str, api: Api, fault: str) -> list[dict[str,
     container = Container.build(
         settings, clock=ManualClock(T0), kubernetes={LAB_CLUSTER: run.kubernetes()}
     )
+    if investigator is not None:
+        runner = TriageRunner(
+            sessions=container.sessions,
+            database_url=settings.database_url(),
+            clock=container.clock,
+            kubernetes=container.kubernetes,
+            investigator=investigator,
+        )
+        handler = TriageHandler(container.sessions, container.clock, runner)
+        container.handlers.register(TRIAGE_JOB, handler)
     try:
         path = lab_webhook_path(container, "lab-alertmanager")
         _, bodies = run.step(T0)

@@ -1,0 +1,1 @@
+"""What agents are told: system prompts, and the fences that mark outside text as data."""
