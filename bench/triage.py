@@ -41,6 +41,7 @@ from sqlmodel import col, select
 
 from agents.triage.graph import Investigator
 from api.app import create_app
+from bench.triage_script import scripted_investigator
 from core.settings import DatabaseSettings, Settings, WorkerSettings
 from incidents.models.triage import TriageRun, TriageStatus
 from lab.alerting.alertmanager import Route
@@ -57,15 +58,7 @@ InvestigatorFactory = Callable[[], Investigator | None]
 
 def investigators() -> dict[str, InvestigatorFactory]:
     """The modes this bench knows, by name."""
-    modes: dict[str, InvestigatorFactory] = {"none": lambda: None}
-    try:
-        from bench.triage_script import (  # type: ignore[import-untyped,unused-ignore]
-            scripted_investigator,
-        )
-    except ImportError:
-        return modes
-    modes["scripted"] = scripted_investigator
-    return modes
+    return {"none": lambda: None, "scripted": scripted_investigator}
 
 
 @contextmanager

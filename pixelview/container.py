@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -9,6 +10,8 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from agents.llm import ChatModel, build_chat_model, model_mode, prices_for, run_budget
+from agents.supervisor import ModelInvestigator
 from agents.triage.graph import Investigator
 from agents.triage.job import TriageHandler
 from agents.triage.runner import TriageRunner
@@ -214,8 +217,39 @@ class Container:
             clock=self.clock,
             kubernetes=self.kubernetes,
             metrics=self.metrics_source,
-            investigator=self.investigator or _no_model,
+            investigator=self.investigators(),
         )
+
+    def investigators(self) -> Callable[[], Investigator | None]:
+        """What makes each triage run's investigator.
+
+        The factory given to `build`; else a supervisor over the `llm` model (built once, at
+        the first run); else one that gives None (mode `none`).
+        """
+        if self.investigator is not None:
+            return self.investigator
+        llm = self.settings.llm
+        lock = threading.Lock()
+        built: list[ChatModel | None] = []
+
+        def model() -> ChatModel | None:
+            with lock:  # a local model loads once, whichever worker thread asks first
+                if not built:
+                    built.append(build_chat_model(llm, data_dir=self.settings.data_dir))
+                return built[0]
+
+        def investigator() -> Investigator | None:
+            chosen = model()
+            if chosen is None:
+                return None
+            return ModelInvestigator(
+                chosen,
+                budget=run_budget(llm),
+                prices=prices_for(llm, chosen),
+                mode=model_mode(chosen),
+            )
+
+        return investigator
 
     def inventory(self) -> InventorySync:
         """Syncs the inventory of the Kubernetes clusters this container has ports for."""
@@ -278,7 +312,3 @@ class Container:
             except Exception:  # closing the rest matters more than this one's error
                 log.exception("container.close_failed", what=getattr(release, "__qualname__", "?"))
         self.engine.dispose()
-
-
-def _no_model() -> Investigator | None:
-    return None

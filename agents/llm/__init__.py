@@ -219,6 +219,17 @@ def build_chat_model(
     return _local(config.local, default_model_dir(data_dir), probe or InstalledProbe())
 
 
+def model_mode(model: ChatModel) -> str:
+    """`provider:model` as a report records who wrote it (`openai:gpt-4o-mini`)."""
+    if isinstance(model, CompatibleChatOpenAI):
+        return f"openai:{model.model_name}"
+    if isinstance(model, LlamaCppChat):
+        return f"local:{model.model_name}"
+    if isinstance(model, ScriptedChatModel):
+        return "scripted"
+    return type(model).__name__
+
+
 def run_budget(config: LlmConfig) -> Budget:
     """The default budget of one agent run."""
     return Budget(
