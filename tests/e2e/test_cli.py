@@ -180,6 +180,16 @@ def test_demo_runs_the_lab_whose_alerts_open_incidents_until_ctrl_c(tmp_path: Pa
         assert ready.json()["status"] == "ready"
         incidents = poll_json(f"{base}/api/v1/incidents", token, lambda page: page["items"])
         assert [i["title"] for i in incidents["items"]], incidents
+        first = incidents["items"][0]["id"]
+        runs = poll_json(
+            f"{base}/api/v1/incidents/{first}/triage/runs",
+            token,
+            lambda runs: runs and runs[0]["status"] in ("succeeded", "failed"),
+        )
+        report = runs[0]["report"]
+        assert runs[0]["status"] == "succeeded" and report is not None, runs
+        assert (report["root_cause"]["kind"], report["root_cause"]["name"]) == ("Deployment", "api")
+        assert report["category"] == "resource.memory"
         clusters = poll_json(f"{base}/api/v1/inventory/kubernetes/clusters", token, bool)
         assert [c["name"] for c in clusters] == ["lab"]
         output = stop(process, signal.SIGINT)
