@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import select
 
+from agents.triage.job import TriageHandler
+from agents.triage.runner import TriageOutcome, TriageRunner
 from core.jobs.models import Job
+from core.jobs.queue import JobQueue, RetryPolicy
+from core.jobs.worker import HandlerRegistry, Worker
 from incidents.models.people import Role
 from incidents.triage import TRIAGE_JOB, RunUsage, fail_run, finish_run, start_run
 from incidents.triage_report import Evidence, ResourceRef, TriageReport
@@ -105,3 +111,36 @@ def test_viewers_read_but_may_not_ask_and_unknown_incidents_are_404(api: Api) ->
     assert refused.status_code == 403
     missing = api.post("/api/v1/incidents/999999/triage")
     assert missing.status_code == 404 and "incident 999999 not found" in missing.json()["message"]
+
+
+class BrokenRunner(TriageRunner):
+    """A runner whose investigation blows up (a bug, a backend gone mid-run)."""
+
+    async def triage(self, incident_id: int, *, run_id: int) -> TriageOutcome:
+        del run_id
+        raise RuntimeError(f"the cluster went away while triaging incident {incident_id}")
+
+
+def test_a_triage_that_raises_is_recorded_failed_and_the_worker_goes_on(api: Api) -> None:
+    _, path = api.integration()
+    incident = open_incident(api, path, "PodOOM")
+    run_id = api.list(f"/api/v1/incidents/{incident}/triage")["id"]
+    runner = BrokenRunner(
+        sessions=api.sessions, database_url="sqlite://", clock=api.clock, kubernetes={}
+    )
+    handler = TriageHandler(api.sessions, api.clock, runner)
+    queue = JobQueue(api.sessions, api.clock, RetryPolicy(lease=timedelta(minutes=5)))
+    registry = HandlerRegistry()
+    registry.register(TRIAGE_JOB, handler)
+    worker = Worker(queue, registry, concurrency=1, poll_interval_s=0.01)
+    assert worker.run_once() == 1  # the job ran to its end: no exception reached the worker
+    failed = api.list(f"/api/v1/incidents/{incident}/triage")
+    assert (failed["id"], failed["status"]) == (run_id, "failed")
+    assert failed["error"] == (
+        f"RuntimeError: the cluster went away while triaging incident {incident}"
+    )
+    timeline = [e["summary"] for e in api.list(f"/api/v1/incidents/{incident}/timeline")]
+    assert any(s.startswith("triage failed: RuntimeError: the cluster went away") for s in timeline)
+    with api.sessions() as session:
+        [job] = session.exec(select(Job).where(Job.kind == TRIAGE_JOB)).all()
+        assert job.status == "succeeded"  # recorded on the run, not retried
