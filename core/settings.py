@@ -290,6 +290,40 @@ class LlmSettings(Section):
     budget: LlmBudgetSettings = LlmBudgetSettings()
 
 
+MemoryMode = Literal["embedded", "server"]
+
+
+class MemorySettings(Section):
+    """The vector memory of runbooks and past incidents (see docs/memory.md)."""
+
+    mode: MemoryMode = "embedded"
+    """`embedded`: Chroma in this process, files under `path`; `server`: a `chroma run` server."""
+    path: Path | None = None
+    """The embedded store's folder; unset: `data_dir/chroma`."""
+    host: str = Field("127.0.0.1", min_length=1)
+    """The Chroma server's host (mode `server`)."""
+    port: int = Field(8000, ge=1, le=65535)
+    """The Chroma server's port (mode `server`)."""
+    ssl: bool = False
+    """Talk HTTPS to the Chroma server."""
+    timeout_s: float = Field(30.0, gt=0, le=600)
+    """Longest wait for one store operation before it fails as unavailable."""
+    collection_prefix: str = Field(
+        "pixelview", min_length=3, max_length=40, pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
+    )
+    """Names the collections (`<prefix>-runbook-chunks`...): PixelViews sharing a server differ."""
+    runbooks_dir: Path | None = None
+    """Folder of runbook files to load; unset: the library shipped in memory/runbooks/library."""
+    threshold: float = Field(0.3, ge=-1, le=2)
+    """A runbook search whose best score is below this answers "no good match"."""
+    incident_threshold: float = Field(0.5, ge=-1, le=1)
+    """Past incidents less similar than this are not offered."""
+    embed_threads: int | None = Field(None, ge=1, le=256)
+    """onnxruntime threads of the embedder; unset: one per core."""
+    embed_batch: int = Field(8, ge=1, le=1024)
+    """Texts the embedder runs at once."""
+
+
 class LoggingSettings(Section):
     """Log level and line format."""
 
@@ -327,6 +361,7 @@ class Settings(BaseSettings):
     lab: LabSettings = LabSettings()
     notify: NotifySettings = NotifySettings()
     llm: LlmSettings = LlmSettings()
+    memory: MemorySettings = MemorySettings()
     logging: LoggingSettings = LoggingSettings()
     security: SecuritySettings = SecuritySettings()
 
@@ -358,6 +393,10 @@ class Settings(BaseSettings):
                     f"(set {ENV_PREFIX}SECURITY{NESTED_DELIMITER}SECRET_KEY)"
                 )
         return self
+
+    def memory_path(self) -> Path:
+        """The embedded vector store's folder: `memory.path`, or `chroma` under `data_dir`."""
+        return self.memory.path if self.memory.path is not None else self.data_dir / "chroma"
 
     def database_url(self) -> str:
         """The configured database URL, or the embedded SQLite file under `data_dir`."""

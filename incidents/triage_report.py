@@ -12,35 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Cloud = Literal["kubernetes", "openstack", "vsphere"]
-
-Category = Literal[
-    "resource.cpu",
-    "resource.memory",
-    "resource.disk",
-    "resource.quota",
-    "crash.application",
-    "crash.config",
-    "image.pull",
-    "scheduling.capacity",
-    "scheduling.constraints",
-    "network.dns",
-    "network.connectivity",
-    "network.port",
-    "network.policy",
-    "storage.attach",
-    "storage.full",
-    "storage.latency",
-    "host.down",
-    "host.maintenance",
-    "host.disconnected",
-    "hypervisor.overcommit",
-    "identity.auth",
-    "dependency.database",
-    "dependency.service",
-    "none",
-]
-"""The fault categories of the evaluation contract (SCENARIOS.md)."""
+from core.taxonomy import Category as Category  # re-exported: part of this module's vocabulary
+from core.taxonomy import Cloud as Cloud
 
 
 class _Strict(BaseModel):

@@ -9,26 +9,19 @@ posts its notifications to one webhook, with resolved notifications too.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import socket
 import subprocess
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from subprocess import DEVNULL, STDOUT
 from typing import Any, Self
 
+from lab.servers.processes import free_ports, running
+
 INSTALL_HINT = "run scripts/system-deps.sh (Debian packages prometheus, prometheus-alertmanager)"
-# Bypass any http_proxy of the environment: these servers are on loopback.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @dataclass(frozen=True)
@@ -48,15 +41,6 @@ def _duration(seconds: float) -> str:
     return f"{round(seconds * 1000)}ms"
 
 
-def _free_ports(count: int) -> list[int]:
-    """Distinct free ports on 127.0.0.1 (all held open together until chosen)."""
-    with ExitStack() as stack:
-        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in socks:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in socks]
-
-
 def _binary(*names: str) -> str:
     for name in names:
         if path := shutil.which(name):
@@ -73,53 +57,11 @@ def _check(command: list[str]) -> None:
         raise ValueError(f"{' '.join(command)} rejected the config:\n{done.stdout}{done.stderr}")
 
 
-def _tail(log: Path, lines: int = 30) -> str:
-    text = log.read_text(errors="replace") if log.exists() else ""
-    return "\n".join(text.splitlines()[-lines:])
-
-
-def _stop(proc: subprocess.Popen[bytes], grace_s: float = 5) -> None:
-    """SIGTERM the process group, SIGKILL it after `grace_s`."""
-    if proc.poll() is None:
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-
-
-def _ready(url: str) -> bool:
-    try:
-        with _OPENER.open(f"{url}/-/ready", timeout=1) as response:
-            status: int = response.status
-            return status == 200
-    except urllib.error.HTTPError as e:  # 503 while starting
-        e.close()
-    except OSError:  # refused or reset while starting
-        pass
-    return False
-
-
 @contextmanager
 def _server(name: str, command: list[str], url: str, log: Path, timeout_s: float) -> Iterator[str]:
     """Start `command` in its own session, wait until `url/-/ready` answers, stop it on exit."""
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            command, stdin=DEVNULL, stdout=out, stderr=STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + timeout_s
-        while not _ready(url):
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited with {proc.returncode}:\n{_tail(log)}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{name} not ready at {url} after {timeout_s}s:\n{_tail(log)}")
-            time.sleep(0.05)
+    with running(name, command, ready_url=f"{url}/-/ready", log=log, timeout_s=timeout_s):
         yield url
-    finally:
-        _stop(proc)
 
 
 _ALERTMANAGER_YML = """\
@@ -187,7 +129,7 @@ def prometheus_lab(
     prometheus = _binary("prometheus")
     alertmanager = _binary("prometheus-alertmanager", "alertmanager")
     workdir.mkdir(parents=True, exist_ok=True)
-    am_port, prom_port = _free_ports(2)
+    am_port, prom_port = free_ports(2)
     am_url, prom_url = f"http://127.0.0.1:{am_port}", f"http://127.0.0.1:{prom_port}"
     (workdir / "rules.yml").write_text(rules)
     am_config, prom_config = workdir / "alertmanager.yml", workdir / "prometheus.yml"
