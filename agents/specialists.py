@@ -19,6 +19,7 @@ from agents.prompts import system
 from tools import incidents, kubernetes
 from tools.analyzers.tool import k8s_analyze
 from tools.decorators import ReadTool, WriteTool
+from tools.memory import runbook_search, similar_incidents
 from tools.metrics import metrics_query
 
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
@@ -58,20 +59,22 @@ KUBERNETES = SpecialistSpec(
     description=(
         "Reads the Kubernetes clusters: pods (status, restarts, last termination), container "
         "logs (current and previous run), events, nodes and their conditions, workloads, "
-        "services and endpoints, measured usage, metrics, and PixelView's analyzers."
+        "services and endpoints, measured usage, metrics, PixelView's analyzers, and the "
+        "team's runbooks."
     ),
     prompt=system.KUBERNETES,
-    tools=(k8s_analyze, *kubernetes.TOOLS, metrics_query),
+    tools=(k8s_analyze, *kubernetes.TOOLS, metrics_query, runbook_search),
 )
 
 ALERTING = SpecialistSpec(
     name="alerting",
     description=(
         "Reads the incident: its alerts (labels, annotations, when they fired), its timeline, "
-        "related incidents of the last days, and the metrics the alerts are about."
+        "related incidents of the last days, the metrics the alerts are about, the team's "
+        "runbooks, and resolved incidents like this one (what fixed them)."
     ),
     prompt=system.ALERTING,
-    tools=(*incidents.TOOLS, metrics_query),
+    tools=(*incidents.TOOLS, metrics_query, runbook_search, similar_incidents),
 )
 
 SPECIALISTS: tuple[SpecialistSpec, ...] = (KUBERNETES, ALERTING)

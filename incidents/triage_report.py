@@ -52,6 +52,28 @@ class RecommendedAction(_Strict):
     reason: str = Field("", max_length=2000)
 
 
+class RunbookCitation(_Strict):
+    """A runbook section the triage used (the team's own knowledge)."""
+
+    runbook_id: str = Field(min_length=1, max_length=128)
+    title: str = Field(min_length=1, max_length=300)
+    section: str = Field(max_length=300)
+    score: float
+    call_id: str = Field(min_length=1, max_length=100)
+    """The `runbook_search` call that found it."""
+
+
+class SimilarIncident(_Strict):
+    """A resolved incident like this one, as the memory found it."""
+
+    incident_id: str = Field(min_length=1, max_length=200)
+    summary: str = Field(max_length=4000)
+    score: float
+    resolution: str = Field("", max_length=4000)
+    call_id: str = Field(min_length=1, max_length=100)
+    """The `similar_incidents` call that found it."""
+
+
 class TriageReport(_Strict):
     """The outcome of one investigation."""
 
@@ -63,6 +85,10 @@ class TriageReport(_Strict):
     confidence: float = Field(0.0, ge=0.0, le=1.0)
     evidence: list[Evidence] = []
     recommended_actions: list[RecommendedAction] = []
+    runbooks: list[RunbookCitation] = []
+    """The runbook sections that match the finding, best first (link: `/api/v1/runbooks/{id}`)."""
+    similar_incidents: list[SimilarIncident] = []
+    """Resolved incidents like this one, most similar first."""
     flags: list[str] = []
     """Things a person should know about the run itself, e.g. `untrusted_instruction` when
     data the tools returned tried to instruct the agent."""

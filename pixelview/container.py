@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from core.clock import Clock, SystemClock
 from core.crypto import SecretBox
 from core.db.engine import SessionFactory, is_sqlite, make_engine, make_session_factory
 from core.db.migrate import MigrationStatus, migration_status, upgrade
-from core.errors import ConfigError, Unavailable
+from core.errors import ConfigError, PixelViewError, Unavailable
 from core.jobs.queue import JobQueue, RetryPolicy
 from core.jobs.worker import HandlerRegistry, Worker
 from core.logs import get_logger
@@ -39,6 +40,10 @@ from incidents.notifications.sender import DeliverySender, Notifiers
 from incidents.triage import TRIAGE_JOB
 from inventory.jobs import SYNC_JOB, SyncHandler, SyncPoller
 from inventory.sync import InventorySync
+from memory.chroma import build_memory_store
+from memory.ingest import ingest_folder
+from memory.port import MemoryStore
+from memory.runbooks import LIBRARY
 from pixelview import __version__
 
 log = get_logger(__name__)
@@ -61,6 +66,8 @@ class Container:
     """The Prometheus the agents' metrics tool reads (the lab's in the demo)."""
     investigator: Callable[[], Investigator | None] | None = None
     """Makes each triage run's model investigator; None: from `llm` settings."""
+    memory: MemoryStore | None = None
+    """Runbooks and past incidents (Chroma, embedded or server, as `memory` says)."""
     _on_close: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
 
     @classmethod
@@ -107,6 +114,9 @@ class Container:
             kubernetes=ports,
             metrics_source=metrics_source,
             investigator=investigator,
+            memory=build_memory_store(
+                settings.memory, path=settings.memory_path(), clock=clock or SystemClock()
+            ),
         )
         container._on_close.extend(client.close for client in clients.values())
         return container
@@ -217,7 +227,32 @@ class Container:
             clock=self.clock,
             kubernetes=self.kubernetes,
             metrics=self.metrics_source,
+            memory=self.memory,
             investigator=self.investigators(),
+        )
+
+    def load_runbooks(self) -> None:
+        """Store the runbook folder's runbooks (`memory.runbooks_dir`, else the shipped library).
+
+        New and changed runbooks are embedded, unchanged ones skipped, runbooks gone from the
+        folder removed. A store that cannot be reached is logged, not fatal: triage then cites
+        nothing until it can.
+        """
+        if self.memory is None:
+            return
+        folder = self.settings.memory.runbooks_dir or LIBRARY
+        try:
+            done = asyncio.run(ingest_folder(self.memory, folder))
+        except PixelViewError as e:
+            log.warning("memory.runbooks_not_loaded", folder=str(folder), error=e.message)
+            return
+        log.info(
+            "memory.runbooks_loaded",
+            folder=str(folder),
+            created=done.count("created"),
+            updated=done.count("updated"),
+            unchanged=done.count("unchanged"),
+            removed=len(done.removed),
         )
 
     def investigators(self) -> Callable[[], Investigator | None]:

@@ -41,6 +41,8 @@ def serve(
         settings, engine=container.engine, metrics=container.metrics, version=__version__
     )
     worker = container.worker() if settings.worker.in_process else None
+    if worker is not None:
+        container.load_runbooks()
     server = uvicorn.Server(
         uvicorn.Config(
             app, host=host, port=port, log_config=None, lifespan="on", server_header=False
@@ -79,6 +81,7 @@ def run_worker(container: Container, *, concurrency: int | None) -> None:
             "in-process worker of `pixelview serve` is the only one"
         )
     worker = container.worker(concurrency=concurrency)
+    container.load_runbooks()
     _on_stop_signals(worker.request_stop)
     _freeze_startup_objects()
     worker.start()

@@ -78,3 +78,15 @@ def engine(empty_engine: Engine) -> Engine:
     """An engine on a database migrated to head."""
     upgrade(empty_engine)
     return empty_engine
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`data_dir` of every `Settings` a test builds: a folder of its own, never `./.pixelview`.
+
+    (The embedded vector store and SQLite file default to it; the e2e tests' processes get
+    their own working directory instead.)
+    """
+    folder = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("PIXELVIEW_DATA_DIR", str(folder))
+    return folder

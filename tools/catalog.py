@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tools import incidents, kubernetes, metrics
+from tools import incidents, kubernetes, memory, metrics
 from tools.analyzers.tool import k8s_analyze
 from tools.registry import ToolRegistry
 
@@ -10,5 +10,7 @@ from tools.registry import ToolRegistry
 def default_registry() -> ToolRegistry:
     """A registry of every shipped tool (read tools only, so far: no write tool ships yet)."""
     registry = ToolRegistry()
-    registry.add_read(k8s_analyze, *kubernetes.TOOLS, *incidents.TOOLS, *metrics.TOOLS)
+    registry.add_read(
+        k8s_analyze, *kubernetes.TOOLS, *incidents.TOOLS, *metrics.TOOLS, *memory.TOOLS
+    )
     return registry

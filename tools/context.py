@@ -16,6 +16,7 @@ from connectors.prometheus.port import MetricsPort
 from core.clock import Clock
 from core.errors import InvalidRequest, NotFound, Unavailable
 from incidents.reader import IncidentReader
+from memory.port import MemoryStore
 
 InvocationStatus = Literal["ok", "no_data", "error", "raised"]
 """A call's outcome; `raised` is an exception the tool did not turn into a result (a bug)."""
@@ -94,6 +95,8 @@ class ToolDeps:
     kubernetes: Mapping[str, KubernetesPort] = field(default_factory=dict)
     """Clusters by name; tools take an optional `cluster` argument (default: the only one)."""
     metrics: MetricsPort | None = None
+    memory: MemoryStore | None = None
+    """Runbooks and past incidents (`memory/`); None: this run has no vector memory."""
     incidents: IncidentReader
     clock: Clock
     approval: Approval | None = None
@@ -113,6 +116,12 @@ class ToolDeps:
             return self.kubernetes[cluster]
         except KeyError:
             raise NotFound(f"no cluster named {cluster!r}; the clusters are: {names}") from None
+
+    def knowledge(self) -> MemoryStore:
+        """The memory store, or `Unavailable` when this run has none."""
+        if self.memory is None:
+            raise Unavailable("no runbook and incident memory is configured for this run")
+        return self.memory
 
     def prometheus(self) -> MetricsPort:
         """The metrics port, or `Unavailable` when this run has none."""

@@ -35,12 +35,13 @@ DEFAULT_MAX_CHARS = 8000
 class Domain(StrEnum):
     """What a tool reads or acts on; agents are given tools by domain.
 
-    OpenStack, vSphere, StackStorm, forecast and memory tools add their member here.
+    OpenStack, vSphere, StackStorm and forecast tools add their member here.
     """
 
     KUBERNETES = "kubernetes"
     INCIDENTS = "incidents"
     METRICS = "metrics"
+    MEMORY = "memory"
 
 
 class ToolArgs(BaseModel):

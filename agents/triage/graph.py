@@ -1,7 +1,7 @@
 """The triage graph: load the incident, run the analyzers, investigate, write the report.
 
-    load ──▶ analyze ──▶ investigate (with a model) ──▶ report
-                    └─────────────────────────────────▶ report   (mode `none`)
+    load ──▶ analyze ──▶ remember ──▶ investigate (with a model) ──▶ report
+                                 └─────────────────────────────────▶ report   (mode `none`)
 
 State holds only plain data (ids, arguments, findings as JSON, the report as JSON), so every
 step is checkpointed in the database; the run's ports, readers, model and budget travel in
@@ -20,12 +20,14 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agents.triage.deterministic import Analyzed, deterministic_report, run_analyzers
+from agents.triage.recall import cite, recall
 from agents.triage.scope import analyze_targets
 from incidents.models.incident import Incident
 from incidents.triage_report import TriageReport
 from tools.analyzers.tool import FindingView
 from tools.context import ToolDeps
 
+NOTHING_RECALLED: dict[str, list[dict[str, Any]]] = {"runbooks": [], "similar": []}
 ALERTS_READ = 50
 """Alerts of the incident whose labels choose where the analyzers look."""
 
@@ -71,6 +73,7 @@ class TriageState(TypedDict, total=False):
     incident_id: int
     targets: list[dict[str, Any]]
     analyzed: list[dict[str, Any]]
+    recalled: dict[str, list[dict[str, Any]]]
     report: dict[str, Any]
 
 
@@ -89,17 +92,26 @@ async def analyze(state: TriageState, runtime: Runtime[TriageContext]) -> Triage
     return {"analyzed": [_dump(a) for a in analyzed]}
 
 
+async def remember(state: TriageState, runtime: Runtime[TriageContext]) -> TriageState:
+    """The runbooks and past incidents that match the incident and its best finding."""
+    deps = runtime.context.deps
+    incident = await deps.incidents.get(state["incident_id"])
+    analyzed = [_load(a) for a in state.get("analyzed", [])]
+    return {"recalled": await recall(deps, incident, analyzed)}
+
+
 async def investigate(state: TriageState, runtime: Runtime[TriageContext]) -> TriageState:
     """Let the model investigate from the analyzers' findings, within the run's budget."""
     context = runtime.context
     assert context.investigator is not None  # routed here only with one
     analyzed = [_load(a) for a in state.get("analyzed", [])]
-    draft = deterministic_report(analyzed, mode=context.investigator.mode)
+    recalled = state.get("recalled", NOTHING_RECALLED)
+    draft = cite(deterministic_report(analyzed, mode=context.investigator.mode), recalled)
     incident = await context.deps.incidents.get(state["incident_id"])
     report = await context.investigator.investigate(
         deps=context.deps, incident=incident, analyzed=analyzed, draft=draft
     )
-    return {"report": report.model_dump(mode="json")}
+    return {"report": cite(report, recalled).model_dump(mode="json")}
 
 
 async def report(state: TriageState, runtime: Runtime[TriageContext]) -> TriageState:
@@ -108,7 +120,8 @@ async def report(state: TriageState, runtime: Runtime[TriageContext]) -> TriageS
     if "report" in state:
         return {}
     analyzed = [_load(a) for a in state.get("analyzed", [])]
-    return {"report": deterministic_report(analyzed).model_dump(mode="json")}
+    recalled = state.get("recalled", NOTHING_RECALLED)
+    return {"report": cite(deterministic_report(analyzed), recalled).model_dump(mode="json")}
 
 
 def _route(state: TriageState, runtime: Runtime[TriageContext]) -> str:
@@ -141,11 +154,13 @@ def build_triage_graph(
     graph = StateGraph(TriageState, context_schema=TriageContext)
     graph.add_node("load", load)
     graph.add_node("analyze", analyze)
+    graph.add_node("remember", remember)
     graph.add_node("investigate", investigate)
     graph.add_node("report", report)
     graph.add_edge(START, "load")
     graph.add_edge("load", "analyze")
-    graph.add_conditional_edges("analyze", _route, ["investigate", "report"])
+    graph.add_edge("analyze", "remember")
+    graph.add_conditional_edges("remember", _route, ["investigate", "report"])
     graph.add_edge("investigate", "report")
     graph.add_edge("report", END)
     return graph.compile(checkpointer=checkpointer)

@@ -21,6 +21,7 @@ from core.db.engine import SessionFactory
 from incidents.reader import IncidentReader
 from incidents.triage import RunUsage
 from incidents.triage_report import TriageReport
+from memory.port import MemoryStore
 from tools.context import Invocation, ToolDeps
 
 
@@ -43,6 +44,7 @@ class TriageRunner:
         clock: Clock,
         kubernetes: Mapping[str, KubernetesPort],
         metrics: MetricsPort | None = None,
+        memory: MemoryStore | None = None,
         investigator: Callable[[], Investigator | None] = lambda: None,
     ) -> None:
         """Read incidents through `sessions`, checkpoint runs in `database_url`.
@@ -53,10 +55,11 @@ class TriageRunner:
             clock: The run's time.
             kubernetes: Clusters by name.
             metrics: The metrics backend, when there is one.
+            memory: Runbooks and past incidents, when there is a store.
             investigator: Makes each run's investigator (None: mode `none`).
         """
         self._sessions, self._database_url, self._clock = sessions, database_url, clock
-        self._kubernetes, self._metrics = dict(kubernetes), metrics
+        self._kubernetes, self._metrics, self._memory = dict(kubernetes), metrics, memory
         self._investigator = investigator
 
     async def triage(self, incident_id: int, *, run_id: int) -> TriageOutcome:
@@ -64,6 +67,7 @@ class TriageRunner:
         deps = ToolDeps(
             kubernetes=self._kubernetes,
             metrics=self._metrics,
+            memory=self._memory,
             incidents=IncidentReader(self._sessions),
             clock=self._clock,
         )

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agents.triage.graph import Investigator
-from agents.triage.job import TriageHandler
-from agents.triage.runner import TriageRunner
 from core.clock import ManualClock
-from core.settings import DatabaseSettings, Settings
-from incidents.triage import TRIAGE_JOB
+from core.settings import DatabaseSettings, MemorySettings, Settings
 from lab.alerting.alertmanager import Route
 from lab.demo import LabRun, ScheduledFault
 from pixelview.container import Container
 from pixelview.demo import LAB_CLUSTER, lab_webhook_path
 from tests.integration.conftest import T0, Api
+
+RUNBOOKS = {
+    "k8s.oom_kill": "k8s-oom-killed",
+    "k8s.crashloop_bad_config": "k8s-crashloop-bad-config",
+    "k8s.image_pull": "k8s-image-pull-backoff",
+    "k8s.node_not_ready": "k8s-node-not-ready",
+    "k8s.pending_insufficient_cpu": "k8s-pending-insufficient-cpu",
+}
+"""The runbook of the shipped library each fault's report must cite first."""
 
 CASES: dict[str, tuple[dict[str, str], dict[str, Any], str]] = {
     "k8s.oom_kill": (
@@ -49,10 +56,17 @@ CASES: dict[str, tuple[dict[str, str], dict[str, Any], str]] = {
 }
 
 
+@pytest.fixture(scope="module")
+def memory_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One vector store for the module: the library is embedded once, then found unchanged."""
+    return tmp_path_factory.mktemp("memory")
+
+
 def triaged_incidents(
     database_url: str,
     api: Api,
     fault: str,
+    memory_path: Path,
     *,
     investigator: Callable[[], Investigator | None] | None = None,
 ) -> list[dict[str, Any]]:
@@ -68,21 +82,19 @@ def triaged_incidents(
         schedule=[ScheduledFault(fault, target, at=timedelta(minutes=-30))],
         route=Route(group_wait=timedelta(0)),
     )
-    settings = Settings(database=DatabaseSettings(url=database_url))
-    container = Container.build(
-        settings, clock=ManualClock(T0), kubernetes={LAB_CLUSTER: run.kubernetes()}
+    settings = Settings(
+        database=DatabaseSettings(url=database_url),
+        data_dir=memory_path,
+        memory=MemorySettings(path=memory_path / "chroma"),
     )
-    if investigator is not None:
-        runner = TriageRunner(
-            sessions=container.sessions,
-            database_url=settings.database_url(),
-            clock=container.clock,
-            kubernetes=container.kubernetes,
-            investigator=investigator,
-        )
-        handler = TriageHandler(container.sessions, container.clock, runner)
-        container.handlers.register(TRIAGE_JOB, handler)
+    container = Container.build(
+        settings,
+        clock=ManualClock(T0),
+        kubernetes={LAB_CLUSTER: run.kubernetes()},
+        investigator=investigator,
+    )
     try:
+        container.load_runbooks()
         path = lab_webhook_path(container, "lab-alertmanager")
         _, bodies = run.step(T0)
         assert bodies, f"{fault} raised no alert within 30 minutes"
@@ -100,10 +112,10 @@ def triaged_incidents(
 
 @pytest.mark.parametrize("fault", sorted(CASES))
 def test_each_fault_is_triaged_to_its_resource_and_category(
-    database_url: str, api: Api, fault: str
+    database_url: str, api: Api, fault: str, memory_path: Path
 ) -> None:
     _, resource, category = CASES[fault]
-    runs = triaged_incidents(database_url, api, fault)
+    runs = triaged_incidents(database_url, api, fault, memory_path)
     for run in runs:
         assert run["status"] == "succeeded", run
         assert run["trigger"] == "opened" and run["mode"] == "none"
@@ -116,3 +128,7 @@ def test_each_fault_is_triaged_to_its_resource_and_category(
         calls = {c["call_id"]: c for c in run["tool_calls"]}
         assert all(e["call_id"] in calls for e in report["evidence"])
         assert report["flags"] == []
+        cited = [r["runbook_id"] for r in report["runbooks"]]
+        assert cited and cited[0] == RUNBOOKS[fault], (cited, report["summary"])
+        assert report["runbooks"][0]["call_id"] in calls
+        assert "Runbook: " in report["summary"]

@@ -3,6 +3,8 @@ supervisor and its kubernetes specialist → a checked report, stored with its m
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from langchain_core.messages import AIMessage
 
 from agents.budget import Budget
@@ -40,7 +42,7 @@ def script() -> list[AIMessage]:
 
 
 def test_a_scripted_investigation_is_stored_with_its_mode_calls_and_tokens(
-    database_url: str, api: Api
+    database_url: str, api: Api, tmp_path: Path
 ) -> None:
     models: list[ScriptedChatModel] = []
 
@@ -48,7 +50,7 @@ def test_a_scripted_investigation_is_stored_with_its_mode_calls_and_tokens(
         models.append(ScriptedChatModel(script=script()))
         return ModelInvestigator(models[-1], budget=Budget(max_tool_calls=10), mode="scripted")
 
-    runs = triaged_incidents(database_url, api, "k8s.oom_kill", investigator=investigator)
+    runs = triaged_incidents(database_url, api, "k8s.oom_kill", tmp_path, investigator=investigator)
 
     assert runs and len(models) == len(runs)
     assert all(m.remaining == 0 for m in models)
@@ -63,5 +65,8 @@ def test_a_scripted_investigation_is_stored_with_its_mode_calls_and_tokens(
         assert [(e["call_id"], e["tool"]) for e in report["evidence"]] == [("t1", "k8s_analyze")]
         assert report["recommended_actions"] == [{**SET_MEMORY, "reason": ""}]
         tools = [c["tool"] for c in triaged["tool_calls"]]
-        assert tools[-1] == "k8s_list_pods" and set(tools[:-1]) == {"k8s_analyze"}
-        assert {(c["kind"], c["status"]) for c in triaged["tool_calls"]} == {("read", "ok")}
+        # The analyzers, the memory's runbooks and past incidents, then the specialist's call.
+        assert tools == ["k8s_analyze", "runbook_search", "similar_incidents", "k8s_list_pods"]
+        assert triaged["report"]["runbooks"][0]["runbook_id"] == "k8s-oom-killed"
+        assert {c["kind"] for c in triaged["tool_calls"]} == {"read"}
+        assert {c["status"] for c in triaged["tool_calls"]} <= {"ok", "no_data"}

@@ -19,11 +19,17 @@ from tools.result import ToolResult
 def test_the_specialists_hold_their_domains_read_tools() -> None:
     assert [s.tool_name for s in SPECIALISTS] == ["ask_kubernetes", "ask_alerting"]
     kube = {t.name for t in KUBERNETES.tools}
-    assert {"k8s_analyze", "k8s_pod_logs", "k8s_get_node", "metrics_query"} <= kube
+    assert {
+        "k8s_analyze",
+        "k8s_pod_logs",
+        "k8s_get_node",
+        "metrics_query",
+        "runbook_search",
+    } <= kube
     assert not any(name.startswith("incident") for name in kube)
     assert {t.name for t in ALERTING.tools} == {
         "incident_get", "incident_timeline", "incident_alerts", "incidents_related",
-        "metrics_query",
+        "metrics_query", "runbook_search", "similar_incidents",
     }  # fmt: skip
     assert all(t.kind == "read" for s in SPECIALISTS for t in s.tools)
 

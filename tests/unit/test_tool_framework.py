@@ -175,7 +175,7 @@ def test_write_tools_never_pass_for_read_tools(world: World) -> None:
 
 def test_the_default_registry_has_read_tools_by_domain_and_no_write_tool() -> None:
     registry = default_registry()
-    assert registry.domains == [Domain.INCIDENTS, Domain.KUBERNETES, Domain.METRICS]
+    assert registry.domains == [Domain.INCIDENTS, Domain.KUBERNETES, Domain.MEMORY, Domain.METRICS]
     assert registry.write_tools() == []
     names = [t.name for t in registry.read_tools(["metrics", "incidents"])]
     assert names == [
