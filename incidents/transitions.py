@@ -12,9 +12,13 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from core.jobs.queue import enqueue
 from incidents.audit import timeline
 from incidents.lifecycle import Action, transition
 from incidents.models.incident import Incident, IncidentStatus, TimelineKind
+
+REMEMBER_JOB = "incident.remember"
+"""Queued when an incident resolves: store it in the memory as a past incident."""
 
 
 def apply_transition(
@@ -41,6 +45,14 @@ def apply_transition(
         incident.resolved_at, incident.resolved_by = now, actor
         incident.resolution_note = note
         incident.open_group_key = None  # new alerts of the group open a new incident
+        enqueue(
+            session,
+            kind=REMEMBER_JOB,
+            now=now,
+            payload={"incident_id": incident.id},
+            dedup_key=f"remember:{incident.id}:{incident.reopen_count}",
+            max_attempts=3,
+        )
     elif action == Action.REOPEN:
         incident.resolved_at = incident.resolved_by = None
         incident.acknowledged_at = incident.acknowledged_by = None

@@ -154,6 +154,7 @@ def triage_command(
     try:
         if settings.database.migrate_on_start:
             container.upgrade_database()
+        container.load_runbooks()
         run = run_triage(container, incident_id)
     finally:
         container.close()

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from agents.llm import ChatModel, build_chat_model, model_mode, prices_for, run_budget
+from agents.remember import RememberHandler
 from agents.supervisor import ModelInvestigator
 from agents.triage.graph import Investigator
 from agents.triage.job import TriageHandler
@@ -37,6 +38,7 @@ from core.settings import Settings
 from incidents.escalation.service import Escalator
 from incidents.notifications.outbox import DELIVER_JOB, RateLimit
 from incidents.notifications.sender import DeliverySender, Notifiers
+from incidents.transitions import REMEMBER_JOB
 from incidents.triage import TRIAGE_JOB
 from inventory.jobs import SYNC_JOB, SyncHandler, SyncPoller
 from inventory.sync import InventorySync
@@ -218,6 +220,10 @@ class Container:
         self.handlers.register(
             TRIAGE_JOB, TriageHandler(self.sessions, self.clock, self.triage_runner())
         )
+        if self.memory is not None:
+            self.handlers.register(
+                REMEMBER_JOB, RememberHandler(self.sessions, self.clock, self.memory)
+            )
 
     def triage_runner(self) -> TriageRunner:
         """Investigates incidents with this container's clusters (mode `none` for now)."""

@@ -82,7 +82,12 @@ def test_triage_prints_the_report_of_an_incident_on_a_configured_cluster(tmp_pat
     second = json.loads(as_json.stdout)
     assert second["trigger"] == "requested" and second["requested_by"] == "cli"
     assert second["report"]["root_cause"]["name"] == "api"
-    assert [c["tool"] for c in second["tool_calls"]] == ["k8s_analyze"]
+    assert [c["tool"] for c in second["tool_calls"]] == [
+        "k8s_analyze",
+        "runbook_search",
+        "similar_incidents",
+    ]
+    assert second["report"]["runbooks"][0]["runbook_id"] == "k8s-oom-killed"
 
 
 def test_triage_of_an_unknown_incident_is_one_clear_line(tmp_path: Path) -> None:

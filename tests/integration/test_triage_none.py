@@ -132,3 +132,54 @@ def test_each_fault_is_triaged_to_its_resource_and_category(
         assert cited and cited[0] == RUNBOOKS[fault], (cited, report["summary"])
         assert report["runbooks"][0]["call_id"] in calls
         assert "Runbook: " in report["summary"]
+
+
+def test_a_second_occurrence_cites_the_first_incident_as_similar(
+    database_url: str, api: Api, memory_path: Path
+) -> None:
+    [first] = triaged_incidents(database_url, api, "k8s.oom_kill", memory_path)
+    first_id = first["incident_id"]
+    resolved = api.post(
+        f"/api/v1/incidents/{first_id}/resolve", {"note": "raised the memory limit to 512Mi"}
+    )
+    assert resolved.status_code == 200, resolved.text
+    target, _, _ = CASES["k8s.oom_kill"]
+    lab = LabRun.start(
+        seed=7,
+        now=T0,
+        schedule=[ScheduledFault("k8s.oom_kill", target, at=timedelta(minutes=-30))],
+        route=Route(group_wait=timedelta(0)),
+    )
+    settings = Settings(
+        database=DatabaseSettings(url=database_url),
+        data_dir=memory_path,
+        memory=MemorySettings(path=memory_path / "chroma"),
+    )
+    container = Container.build(
+        settings, clock=ManualClock(T0), kubernetes={LAB_CLUSTER: lab.kubernetes()}
+    )
+    try:
+        worker = container.worker()
+        while worker.run_once():  # the first incident goes into the memory
+            pass
+        [body] = lab.step(T0)[1]
+        again = {
+            **body,
+            "groupKey": '{}:{alertname="KubePodCrashLooping",again="yes"}',
+            "alerts": [{**a, "labels": {**a["labels"], "again": "yes"}, "fingerprint": ""}
+                       for a in body["alerts"]],
+        }  # fmt: skip
+        integration_path = lab_webhook_path(container, "lab-alertmanager")
+        answer = api.post(integration_path, again)
+        assert answer.status_code == 202, answer.text
+        second_id = answer.json()["alerts"][0]["incident_id"]
+        assert second_id != first_id
+        while worker.run_once():
+            pass
+    finally:
+        container.close()
+    report = api.list(f"/api/v1/incidents/{second_id}/triage")["report"]
+    similar = report["similar_incidents"]
+    assert [s["incident_id"] for s in similar][:1] == [str(first_id)], report["summary"]
+    assert similar[0]["resolution"] == "raised the memory limit to 512Mi"
+    assert f"Seen before: incident {first_id}." in report["summary"]
