@@ -1,0 +1,1 @@
+"""Retrieval quality of the runbook memory: recall@k and MRR on the labelled set."""
