@@ -70,6 +70,12 @@ def identifiers(query: str) -> list[str]:
     return list(dict.fromkeys(kept))[:MAX_QUERY_TERMS]
 
 
+def missing_from(ids: Sequence[str], documents: Iterable[str]) -> list[str]:
+    """The identifiers that none of `documents` holds (case-insensitive substring)."""
+    texts = [d.lower() for d in documents]
+    return [i for i in ids if not any(i.lower() in t for t in texts)]
+
+
 def text_tokens(text: str) -> set[str]:
     """The lower-cased words of a text, as `query_terms` splits them."""
     return {t.lower().strip(".:=/-") for t in _TOKEN.findall(text)}
@@ -190,23 +196,27 @@ def rank(
 ) -> tuple[list[RunbookHit], RunbookHit | None]:
     """The `k` best hits at or above `threshold`, and the best candidate overall.
 
-    A section found twice (by both lookups, or as two versions of one runbook while a
-    new version replaces the old) counts once, with its best score.
+    One hit per section of a runbook, with its best score: a section found by two
+    lookups, a long section's parts, or two versions of a section while a new version
+    replaces the old.
     """
-    best_by_section: dict[tuple[str, str], RunbookHit] = {}
+    wanted = set(terms)
+    best: dict[tuple[str, str], tuple[float, Candidate, float, tuple[str, ...]]] = {}
     for candidate in candidates:
-        hit = _hit(candidate, terms, ids)
-        key = (hit.runbook_id, f"{hit.section}\x00{hit.text}")
-        if key not in best_by_section or best_by_section[key].score < hit.score:
-            best_by_section[key] = hit
-    ordered = sorted(best_by_section.values(), key=lambda h: (-h.score, h.runbook_id, h.section))
-    best = ordered[0] if ordered else None
-    return [h for h in ordered if h.score >= threshold][:k], best
+        meta = candidate.metadata
+        boost, matched = keyword_boost(wanted, meta, ids=ids, document=candidate.document)
+        score = candidate.similarity + boost
+        key = (str(meta.get("runbook_id", "")), str(meta.get("section", "")))
+        if key not in best or best[key][0] < score:
+            best[key] = (score, candidate, boost, matched)
+    ordered = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
+    hits = [_hit(*entry) for _, entry in ordered[:k] if entry[0] >= threshold]
+    top = hits[0] if hits else (_hit(*ordered[0][1]) if ordered else None)
+    return hits, top
 
 
-def _hit(candidate: Candidate, terms: Sequence[str], ids: Sequence[str]) -> RunbookHit:
+def _hit(score: float, candidate: Candidate, boost: float, matched: tuple[str, ...]) -> RunbookHit:
     meta = candidate.metadata
-    boost, matched = keyword_boost(terms, meta, ids=ids, document=candidate.document)
     return RunbookHit(
         runbook_id=str(meta.get("runbook_id", "")),
         title=str(meta.get("title", "")),
@@ -214,7 +224,7 @@ def _hit(candidate: Candidate, terms: Sequence[str], ids: Sequence[str]) -> Runb
         text=candidate.document,
         source=str(meta.get("source", "")),
         version=str(meta.get("version", "")),
-        score=round(candidate.similarity + boost, 4),
+        score=round(score, 4),
         similarity=round(candidate.similarity, 4),
         boost=round(boost, 4),
         matched=matched,

@@ -37,6 +37,7 @@ from memory.retrieval import (
     incident_where,
     keyword_boost,
     keyword_where,
+    missing_from,
     passes,
     query_terms,
     rank,
@@ -234,3 +235,10 @@ def test_incident_records_round_trip() -> None:
         "datastore full\nCategory: storage.full\nRoot cause: old snapshots"
     )
     assert "clouds" not in incident_metadata(IncidentMemory(incident_id="x", summary="s"))
+
+
+def test_identifiers_no_neighbour_holds_are_looked_up() -> None:
+    documents = ["Pods OOMKilled at their limit", "exit code 137 means SIGKILL"]
+    assert missing_from(["OOMKilled", "137", "ErrImagePull"], documents) == ["ErrImagePull"]
+    assert missing_from(["oomkilled"], documents) == []
+    assert missing_from([], documents) == []
