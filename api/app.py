@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.middleware import RequestContext
-from api.routes import admin, health, incidents, ingest, inventory, paging, triage
+from api.routes import admin, health, incidents, ingest, inventory, paging, runbooks, triage
 from core.clock import Clock, SystemClock
 from core.crypto import SecretBox
 from core.db.engine import make_session_factory
 from core.metrics import Metrics
 from core.settings import Settings
+from memory.port import MemoryStore
 
 
 def create_app(
@@ -23,12 +26,15 @@ def create_app(
     metrics: Metrics,
     version: str,
     clock: Clock | None = None,
+    memory: MemoryStore | None = None,
+    runbooks_dir: Path | None = None,
 ) -> FastAPI:
     """Build the API on an engine and metrics owned by the caller.
 
     The caller (the composition root or a test) creates and disposes of the
     engine, so the app holds no module-level state and several apps can live in
-    one process.
+    one process. Without `memory` the runbook endpoints answer 503; `runbooks_dir` is the
+    folder `POST /api/v1/runbooks/reload` loads.
     """
     app = FastAPI(
         title="PixelView",
@@ -43,6 +49,8 @@ def create_app(
     app.state.sessions = make_session_factory(engine)
     app.state.metrics = metrics
     app.state.clock = clock or SystemClock()
+    app.state.memory = memory
+    app.state.runbooks_dir = runbooks_dir
     app.state.secret_box = SecretBox(settings.security.secret_key.get_secret_value())
 
     install_error_handlers(app)
@@ -56,4 +64,5 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(paging.router)
     app.include_router(inventory.router)
+    app.include_router(runbooks.router)
     return app

@@ -19,6 +19,7 @@ from core.errors import (
     InvalidRequest,
     NotFound,
     PixelViewError,
+    TooLarge,
     Unavailable,
 )
 from core.logs import get_logger
@@ -31,6 +32,7 @@ STATUS_BY_ERROR: dict[type[PixelViewError], int] = {
     Conflict: 409,
     Forbidden: 403,
     InvalidRequest: 422,
+    TooLarge: 413,
     Unavailable: 503,
     ConfigError: 500,
 }

@@ -42,6 +42,12 @@ class InvalidRequest(PixelViewError):
     code = "invalid_request"
 
 
+class TooLarge(InvalidRequest):
+    """The content is bigger than the limit for its kind (the message says both sizes)."""
+
+    code = "too_large"
+
+
 class Unavailable(PixelViewError):
     """A dependency (database, cloud API, model endpoint) cannot be reached now."""
 

@@ -64,6 +64,10 @@ def configure_logging(*, level: str = "INFO", fmt: LogFormat = "console") -> Non
     # Alembic announces its context on every status read (each /readyz); our own
     # `database.migrated` line says what changed.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # The HTTP clients of the Chroma server mode and of OpenAI-compatible endpoints log every
+    # request at INFO (one line per search, per model call); failures still come through.
+    for name in ("httpx", "httpx2"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _keep(

@@ -8,12 +8,18 @@ tool call it came from, so every claim can be traced to what a tool returned.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.taxonomy import Category as Category  # re-exported: part of this module's vocabulary
 from core.taxonomy import Cloud as Cloud
+
+
+def slug(heading: str) -> str:
+    """A section heading as a link anchor: lower case, words joined by `-`."""
+    return re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
 
 
 class _Strict(BaseModel):
@@ -61,6 +67,17 @@ class RunbookCitation(_Strict):
     score: float
     call_id: str = Field(min_length=1, max_length=100)
     """The `runbook_search` call that found it."""
+    link: str = Field("", max_length=600)
+    """Where to read it: `/api/v1/runbooks/{id}#{section slug}` (filled in when not given)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_link(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("link") and data.get("runbook_id"):
+            data = data | {
+                "link": f"/api/v1/runbooks/{data['runbook_id']}#{slug(data.get('section', ''))}"
+            }
+        return data
 
 
 class SimilarIncident(_Strict):
@@ -72,6 +89,15 @@ class SimilarIncident(_Strict):
     resolution: str = Field("", max_length=4000)
     call_id: str = Field(min_length=1, max_length=100)
     """The `similar_incidents` call that found it."""
+    link: str = Field("", max_length=300)
+    """Where to read it: `/api/v1/incidents/{id}` (filled in when not given)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_link(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("link") and data.get("incident_id"):
+            data = data | {"link": f"/api/v1/incidents/{data['incident_id']}"}
+        return data
 
 
 class TriageReport(_Strict):

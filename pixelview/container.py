@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -237,6 +238,10 @@ class Container:
             investigator=self.investigators(),
         )
 
+    def runbook_folder(self) -> Path:
+        """The folder of runbooks: `memory.runbooks_dir`, else the library PixelView ships."""
+        return self.settings.memory.runbooks_dir or LIBRARY
+
     def load_runbooks(self) -> None:
         """Store the runbook folder's runbooks (`memory.runbooks_dir`, else the shipped library).
 
@@ -246,7 +251,7 @@ class Container:
         """
         if self.memory is None:
             return
-        folder = self.settings.memory.runbooks_dir or LIBRARY
+        folder = self.runbook_folder()
         try:
             done = asyncio.run(ingest_folder(self.memory, folder))
         except PixelViewError as e:

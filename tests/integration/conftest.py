@@ -20,6 +20,7 @@ from core.metrics import Metrics
 from core.settings import Settings
 from incidents.models.people import Role
 from incidents.people import UserCreate, create_user
+from memory.embedder import Embedder
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -90,3 +91,11 @@ def api(engine: Engine) -> Iterator[Api]:
             sessions=sessions,
             headers={"Authorization": f"Bearer {token}"},
         )
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The offline embedder, loaded once for the session."""
+    loaded = Embedder()
+    loaded.load()
+    return loaded

@@ -45,13 +45,6 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    loaded = Embedder()
-    loaded.load()
-    return loaded
-
-
-@pytest.fixture(scope="session")
 def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
     with chroma_server(workdir=tmp_path_factory.mktemp("chroma-server")) as server:
         yield server

@@ -131,6 +131,8 @@ def test_each_fault_is_triaged_to_its_resource_and_category(
         cited = [r["runbook_id"] for r in report["runbooks"]]
         assert cited and cited[0] == RUNBOOKS[fault], (cited, report["summary"])
         assert report["runbooks"][0]["call_id"] in calls
+        best = report["runbooks"][0]
+        assert best["link"].startswith(f"/api/v1/runbooks/{cited[0]}#"), best
         assert "Runbook: " in report["summary"]
 
 
@@ -182,4 +184,5 @@ def test_a_second_occurrence_cites_the_first_incident_as_similar(
     similar = report["similar_incidents"]
     assert [s["incident_id"] for s in similar][:1] == [str(first_id)], report["summary"]
     assert similar[0]["resolution"] == "raised the memory limit to 512Mi"
+    assert similar[0]["link"] == f"/api/v1/incidents/{first_id}"
     assert f"Seen before: incident {first_id}." in report["summary"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from core.clock import ManualClock
 from core.settings import MemorySettings
+from incidents.triage_report import RunbookCitation, SimilarIncident
 from lab.world.world import LAB_EPOCH
 from memory.chroma import build_memory_store
 from memory.models import IncidentMemory
@@ -59,3 +60,16 @@ def test_without_a_memory_the_tools_say_so() -> None:
     result = run(runbook_search.run({"query": "pods OOMKilled"}, lab_deps(oom_world())))
     assert result.status == "error" and result.error is not None
     assert "no runbook and incident memory is configured" in result.error.message
+
+
+def test_citations_link_to_the_runbook_section_and_the_incident() -> None:
+    cited = RunbookCitation(
+        runbook_id="k8s-oom-killed", title="OOM", section="Checks & fixes", score=0.7, call_id="t2"
+    )
+    assert cited.link == "/api/v1/runbooks/k8s-oom-killed#checks-fixes"
+    stored = RunbookCitation.model_validate(cited.model_dump(mode="json"))
+    assert stored == cited  # a stored report reads back the same
+    legacy = {k: v for k, v in cited.model_dump(mode="json").items() if k != "link"}
+    assert RunbookCitation.model_validate(legacy).link == cited.link  # reports stored before links
+    past = SimilarIncident(incident_id="41", summary="s", score=0.8, call_id="t3")
+    assert past.link == "/api/v1/incidents/41"
