@@ -13,11 +13,11 @@ from sqlalchemy.exc import OperationalError
 from core.clock import SystemClock
 from core.db.migrate import downgrade, migration_status, new_revision
 from core.errors import ConfigError, PixelViewError
-from core.logs import configure_logging
-from core.settings import CONFIG_FILE_ENV, Settings, load_settings
+from core.settings import CONFIG_FILE_ENV, Settings
 from incidents.models.people import Role
 from incidents.people import UserCreate, create_user
 from pixelview import __version__
+from pixelview.cli_settings import cli_settings
 from pixelview.container import Container
 from pixelview.demo import (
     LAB_CLUSTER,
@@ -28,6 +28,7 @@ from pixelview.demo import (
     schedule_lines,
     start_lab,
 )
+from pixelview.eval_cli import eval_app
 from pixelview.lab_cli import lab_app
 from pixelview.schema import model_metadata
 from pixelview.server import run_worker, serve
@@ -45,6 +46,7 @@ app.add_typer(db_app, name="db")
 users_app = typer.Typer(help="Users and their API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(lab_app, name="lab")
+app.add_typer(eval_app, name="eval")
 
 ConfigOption = Annotated[
     Path | None,
@@ -82,9 +84,7 @@ def _root(
 
 
 def _settings(ctx: typer.Context) -> Settings:
-    settings = load_settings(ctx.obj)
-    configure_logging(level=settings.logging.level, fmt=settings.logging.format)
-    return settings
+    return cli_settings(ctx)
 
 
 @app.command("serve")

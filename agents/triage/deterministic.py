@@ -3,8 +3,11 @@
 This is the `none` mode, and the floor every other mode stands on: the supervisor starts from
 the same findings. The report names the finding with the most weight (a cause over its
 symptoms, then the one seen on most pods), quotes its evidence citing the `k8s_analyze` call
-that returned it, and proposes its action. No finding is an `undetermined` report that says
-where it looked, never a guess.
+that returned it, and proposes its action. No finding is never a guess: when the alerts named
+what to look at (a namespace, workload, pod or node) and every check of it ran and found it
+healthy, the report is `no_fault` (the alert is stale, flapping or noise); when the checks
+could only look cluster-wide, or could not look, it is `undetermined` and says where it
+looked.
 """
 
 from __future__ import annotations
@@ -61,20 +64,40 @@ def _where(target: dict[str, Any]) -> str:
     return f"cluster {target.get('cluster')}" + (f" ({', '.join(parts)})" if parts else "")
 
 
-def deterministic_report(analyzed: Sequence[Analyzed], *, mode: str = "none") -> TriageReport:
-    """The report the analyzers alone support."""
+def _scoped(target: dict[str, Any]) -> bool:
+    """The alert named what to look at (a namespace, workload, pod or node), not just a cluster."""
+    return any(key != "cluster" for key in target)
+
+
+def deterministic_report(
+    analyzed: Sequence[Analyzed], *, mode: str = "none", planted: bool = False
+) -> TriageReport:
+    """The report the analyzers alone support; `planted`: an alert tried to instruct the agent.
+
+    The report is flagged `untrusted_instruction` when an alert or a finding's evidence holds
+    planted instructions (never acted on: the analyzers follow no text).
+    """
     lines = [e for a in analyzed for f in a.findings for e in f.evidence]
-    flags = [UNTRUSTED_INSTRUCTION] if planted_instructions(lines) else []
+    flags = [UNTRUSTED_INSTRUCTION] if planted or planted_instructions(lines) else []
     looked = "; ".join(_where(a.target) for a in analyzed) or "no Kubernetes cluster"
     chosen = best_finding(analyzed)
     if chosen is None:
         errors = [a.error for a in analyzed if a.error]
-        summary = (
-            f"Triage could not read {looked}: {errors[0]}"
-            if errors and len(errors) == len(analyzed)
-            else f"The checks found no fault in {looked}; the cause lies outside what they "
-            "cover (or the alert has cleared)."
-        )
+        if errors and len(errors) == len(analyzed):
+            summary = f"Triage could not read {looked}: {errors[0]}"
+        elif not errors and analyzed and all(_scoped(a.target) for a in analyzed):
+            return TriageReport(
+                status="no_fault",
+                summary=f"The checks found nothing wrong with {looked}, which the alerts name: "
+                "no fault is present now (a stale, flapping or noisy alert).",
+                flags=flags,
+                mode=mode,
+            )
+        else:
+            summary = (
+                f"The checks found no fault in {looked}; the cause lies outside what they "
+                "cover (or the alert has cleared)."
+            )
         return TriageReport(status="undetermined", summary=summary, flags=flags, mode=mode)
     finding, call_id = chosen
     others = [

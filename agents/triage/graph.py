@@ -20,6 +20,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agents.triage.deterministic import Analyzed, deterministic_report, run_analyzers
+from agents.triage.guards import planted_instructions
 from agents.triage.recall import cite, recall
 from agents.triage.scope import analyze_targets
 from incidents.models.incident import Incident
@@ -75,6 +76,8 @@ class TriageState(TypedDict, total=False):
     analyzed: list[dict[str, Any]]
     recalled: dict[str, list[dict[str, Any]]]
     report: dict[str, Any]
+    planted: bool
+    """An alert's text tries to instruct the agent (the report is flagged)."""
 
 
 async def load(state: TriageState, runtime: Runtime[TriageContext]) -> TriageState:
@@ -83,7 +86,13 @@ async def load(state: TriageState, runtime: Runtime[TriageContext]) -> TriageSta
     incident = await deps.incidents.get(state["incident_id"])
     alerts = await deps.incidents.alerts(incident.id or 0, limit=ALERTS_READ)
     labels = [dict(a.labels) for a in alerts] or [dict(incident.labels)]
-    return {"targets": analyze_targets(labels, list(deps.kubernetes))}
+    texts = [incident.title] + [
+        text for a in alerts for text in (a.summary, a.description or "", *a.annotations.values())
+    ]
+    return {
+        "targets": analyze_targets(labels, list(deps.kubernetes)),
+        "planted": bool(planted_instructions(texts)),
+    }
 
 
 async def analyze(state: TriageState, runtime: Runtime[TriageContext]) -> TriageState:
@@ -106,7 +115,12 @@ async def investigate(state: TriageState, runtime: Runtime[TriageContext]) -> Tr
     assert context.investigator is not None  # routed here only with one
     analyzed = [_load(a) for a in state.get("analyzed", [])]
     recalled = state.get("recalled", NOTHING_RECALLED)
-    draft = cite(deterministic_report(analyzed, mode=context.investigator.mode), recalled)
+    draft = cite(
+        deterministic_report(
+            analyzed, mode=context.investigator.mode, planted=state.get("planted", False)
+        ),
+        recalled,
+    )
     incident = await context.deps.incidents.get(state["incident_id"])
     report = await context.investigator.investigate(
         deps=context.deps, incident=incident, analyzed=analyzed, draft=draft
@@ -121,7 +135,8 @@ async def report(state: TriageState, runtime: Runtime[TriageContext]) -> TriageS
         return {}
     analyzed = [_load(a) for a in state.get("analyzed", [])]
     recalled = state.get("recalled", NOTHING_RECALLED)
-    return {"report": cite(deterministic_report(analyzed), recalled).model_dump(mode="json")}
+    drafted = deterministic_report(analyzed, planted=state.get("planted", False))
+    return {"report": cite(drafted, recalled).model_dump(mode="json")}
 
 
 def _route(state: TriageState, runtime: Runtime[TriageContext]) -> str:

@@ -1,0 +1,201 @@
+"""The product wired for evaluation: one fresh container per scenario run, on the run's lab.
+
+Every run gets its own SQLite database (a copy of one migrated at start, so a run does not
+pay for the migrations), the lab's cluster and Prometheus as its Kubernetes and metrics
+connectors, and the memory store of the whole evaluation (the runbook library embedded once;
+no incident is resolved during an eval, so no run leaves a memory the next could find).
+Alerts go through the real webhook route of the real app (over ASGI, without a socket); the
+worker then runs every due job, triage included, exactly as `pixelview serve` would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from sqlalchemy import select
+from sqlmodel import col
+
+from agents.triage.graph import Investigator
+from api.app import create_app
+from core.clock import ManualClock
+from core.errors import PixelViewError
+from core.settings import DatabaseSettings, Settings
+from evals.outcome import Delivery, RunOutcome, ToolCall
+from incidents.alerts.schema import Source
+from incidents.integrations import IntegrationCreate, create_integration
+from incidents.models.incident import Incident
+from incidents.models.triage import TriageRun
+from incidents.triage import list_runs
+from incidents.triage_report import TriageReport
+from lab.demo import LabRun
+from pixelview import __version__
+from pixelview.container import Container
+from pixelview.demo import LAB_CLUSTER
+
+ACTOR = "system:eval"
+MAX_JOB_ROUNDS = 200
+"""Worker rounds per run before it counts as stuck (a triage takes a handful)."""
+
+
+class ContainerEstate:
+    """`evals.outcome.Estate` on PixelView's own container."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        workdir: Path,
+        *,
+        memory_dir: Path | None = None,
+        investigator: Callable[[], Investigator | None] | None = None,
+    ) -> None:
+        """Prepare `workdir`: the template database and the memory store with the runbooks.
+
+        Args:
+            settings: The evaluation's settings (`llm` chooses the model); the database and
+                data folder are replaced by ones under `workdir`, the memory by an embedded
+                store (an evaluation never touches the production database or vector store).
+            workdir: A folder of the evaluation's own (its databases).
+            memory_dir: The vector store's folder; default `workdir/chroma`. One that outlives
+                the evaluation keeps the library's embeddings for the next (the runbooks are
+                found unchanged, not embedded again).
+            investigator: Instead of the `llm` settings (scripted or replayed models).
+        """
+        self._workdir = workdir
+        self._investigator = investigator
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        workdir.mkdir(parents=True, exist_ok=True)
+        self._template = workdir / "template.db"
+        self._settings = settings.model_copy(
+            update={
+                "data_dir": workdir,
+                "database": DatabaseSettings(url=f"sqlite:///{self._template}"),
+                "memory": settings.memory.model_copy(
+                    update={"mode": "embedded", "path": memory_dir or workdir / "chroma"}
+                ),
+            }
+        )
+        container = Container.build(self._settings)
+        try:
+            container.upgrade_database()
+            container.load_runbooks()
+        finally:
+            container.close()
+
+    def triage(self, lab: LabRun, deliveries: list[Delivery], at: datetime) -> RunOutcome:
+        """Post the deliveries at `at`, run the worker dry, read the first incident's triage."""
+        started = time.perf_counter()
+        container = self._container(lab, at)
+        try:
+            asyncio.run(_post_all(container, deliveries))
+            worker = container.worker()
+            for _ in range(MAX_JOB_ROUNDS):
+                if not worker.run_once():
+                    break
+            else:
+                raise PixelViewError(f"the worker still had jobs after {MAX_JOB_ROUNDS} rounds")
+            outcome = _read_outcome(container)
+        finally:
+            container.close()
+        return outcome.model_copy(update={"wall_s": time.perf_counter() - started})
+
+    def ask(self, lab: LabRun, question: str) -> RunOutcome:
+        """Chat questions need the chat runner, which this estate does not have yet."""
+        del lab, question
+        return RunOutcome(error="chat scenarios need the chat runner (not in this build)")
+
+    def _container(self, lab: LabRun, at: datetime) -> Container:
+        with self._lock:
+            run_db = self._workdir / f"run-{next(self._ids)}.db"
+        shutil.copyfile(self._template, run_db)
+        settings = self._settings.model_copy(
+            update={"database": DatabaseSettings(url=f"sqlite:///{run_db}")}
+        )
+        return Container.build(
+            settings,
+            clock=ManualClock(at),
+            kubernetes={LAB_CLUSTER: lab.kubernetes()},
+            metrics_source=lab.metrics(),
+            investigator=self._investigator,
+        )
+
+
+async def _post_all(container: Container, deliveries: list[Delivery]) -> None:
+    """Each body to a webhook of its source's integration, through the app's real route."""
+    app = create_app(
+        container.settings,
+        engine=container.engine,
+        metrics=container.metrics,
+        version=__version__,
+        clock=container.clock,
+        memory=container.memory,
+    )
+    paths: dict[str, str] = {}
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://eval") as client:
+        for delivery in deliveries:
+            if delivery.source not in paths:
+                paths[delivery.source] = _webhook_path(container, delivery.source)
+            response = await client.post(paths[delivery.source], json=delivery.body)
+            if response.status_code != 202:
+                raise PixelViewError(
+                    f"the {delivery.source} webhook answered {response.status_code}: "
+                    f"{response.text[:500]}"
+                )
+
+
+def _webhook_path(container: Container, source: str) -> str:
+    with container.sessions() as session:
+        integration, token = create_integration(
+            session,
+            IntegrationCreate(name=f"eval-{source}", source=Source(source)),
+            now=container.clock.now(),
+            actor=ACTOR,
+        )
+        session.commit()
+        return f"/api/v1/integrations/{token}/{integration.source}"
+
+
+def _read_outcome(container: Container) -> RunOutcome:
+    with container.sessions() as session:
+        rows = session.scalars(select(col(Incident.id)).order_by(col(Incident.id))).all()
+        incidents = [i for i in rows if i is not None]
+        if not incidents:
+            return RunOutcome(error="the alert opened no incident")
+        runs = list_runs(session, incidents[0])
+        if not runs:
+            return RunOutcome(incidents=incidents, error="the incident was not triaged")
+        run = runs[0]
+        return _outcome(run, incidents)
+
+
+def _outcome(run: TriageRun, incidents: list[int]) -> RunOutcome:
+    report = TriageReport.model_validate(run.report) if run.report is not None else None
+    calls = [_tool_call(c) for c in run.tool_calls]
+    flags = report.flags if report is not None else []
+    return RunOutcome(
+        report=report,
+        error=None if report is not None else f"triage {run.status}: {run.error or 'no report'}",
+        incidents=incidents,
+        tool_calls=calls,
+        llm_calls=run.llm_calls,
+        tokens_in=run.tokens_in,
+        tokens_out=run.tokens_out,
+        cost=run.cost,
+        budget_exceeded="budget_exceeded" in flags,
+    )
+
+
+def _tool_call(entry: dict[str, Any]) -> ToolCall:
+    return ToolCall.model_validate(
+        {k: entry[k] for k in ("call_id", "tool", "kind", "arguments", "status") if k in entry}
+    )
