@@ -63,13 +63,14 @@ class Estate(Protocol):
     product's connectors, the runbook library in the memory store, the chosen model.
     """
 
-    def triage(self, lab: LabRun, deliveries: list[Delivery], at: datetime) -> RunOutcome:
+    def triage(self, lab: LabRun, deliveries: list[Delivery], at: datetime, key: str) -> RunOutcome:
         """Post the alerts at `at` through the real webhook route; the first incident's triage.
 
-        The worker runs every due job before the triage is read.
+        The worker runs every due job before the triage is read. `key` names the run
+        (`<scenario id>/<attempt>`): where its model exchanges are recorded or replayed.
         """
         ...
 
-    def ask(self, lab: LabRun, question: str) -> RunOutcome:
+    def ask(self, lab: LabRun, question: str, key: str) -> RunOutcome:
         """Ask the chat runner `question` about the lab; the answer and its steps."""
         ...

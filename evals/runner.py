@@ -105,14 +105,15 @@ def deliveries(loaded: LoadedScenario, lab: LabRun) -> tuple[datetime, list[Deli
 def run_scenario(loaded: LoadedScenario, estate: Estate, attempt: int = 1) -> Attempt:
     """Run one scenario once on a fresh lab; never raises for the product's failures."""
     scenario = loaded.scenario
+    key = f"{scenario.id}/{attempt}"
     started = time.perf_counter()
     try:
         lab = build_lab(scenario)
         if scenario.kind == "chat":
-            outcome = estate.ask(lab, scenario.question or "")
+            outcome = estate.ask(lab, scenario.question or "", key)
         else:
             at, bodies = deliveries(loaded, lab)
-            outcome = estate.triage(lab, bodies, at)
+            outcome = estate.triage(lab, bodies, at, key)
     except PixelViewError as e:
         outcome = RunOutcome(error=e.message)
     except Exception as e:

@@ -35,7 +35,7 @@ from core.jobs.queue import JobQueue, RetryPolicy
 from core.jobs.worker import HandlerRegistry, Worker
 from core.logs import get_logger
 from core.metrics import Metrics
-from core.settings import Settings
+from core.settings import LlmSettings, Settings
 from incidents.escalation.service import Escalator
 from incidents.notifications.outbox import DELIVER_JOB, RateLimit
 from incidents.notifications.sender import DeliverySender, Notifiers
@@ -50,6 +50,13 @@ from memory.runbooks import LIBRARY
 from pixelview import __version__
 
 log = get_logger(__name__)
+
+
+def model_investigator(model: ChatModel, llm: LlmSettings) -> Investigator:
+    """A triage run's supervisor over `model`, with the budget and prices of `llm`."""
+    return ModelInvestigator(
+        model, budget=run_budget(llm), prices=prices_for(llm, model), mode=model_mode(model)
+    )
 
 
 @dataclass
@@ -286,14 +293,7 @@ class Container:
 
         def investigator() -> Investigator | None:
             chosen = model()
-            if chosen is None:
-                return None
-            return ModelInvestigator(
-                chosen,
-                budget=run_budget(llm),
-                prices=prices_for(llm, chosen),
-                mode=model_mode(chosen),
-            )
+            return None if chosen is None else model_investigator(chosen, llm)
 
         return investigator
 

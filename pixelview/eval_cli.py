@@ -15,7 +15,7 @@ from evals.loader import LoadedScenario, load_scenarios
 from evals.report import SuiteReport, below_baseline, build_report, compare, summary
 from evals.runner import Attempt, run_suite
 from pixelview.cli_settings import cli_settings
-from pixelview.eval_estate import ContainerEstate
+from pixelview.eval_estate import Cassettes, ContainerEstate
 
 SUITE = Path(__file__).resolve().parents[1] / "evals" / "scenarios"
 """The suite that ships with PixelView."""
@@ -33,6 +33,7 @@ def run_eval(
     llm: LlmProvider | None,
     repeat: int,
     jobs: int,
+    cassettes: Cassettes | None = None,
     echo: bool = True,
 ) -> SuiteReport:
     """Run `scenarios` on a fresh estate in a temporary folder; the suite report."""
@@ -52,9 +53,12 @@ def run_eval(
 
     with tempfile.TemporaryDirectory(prefix="pixelview-eval-") as workdir:
         memory = settings.data_dir / "eval" / "chroma"
-        estate = ContainerEstate(settings, Path(workdir), memory_dir=memory)
+        estate = ContainerEstate(settings, Path(workdir), memory_dir=memory, cassettes=cassettes)
         attempts = run_suite(scenarios, estate, repeat=repeat, jobs=jobs, progress=progress)
-    return build_report(attempts, llm=llm or settings.llm.provider, repeat=repeat)
+    name: str = llm or settings.llm.provider
+    if cassettes is not None and cassettes.mode == "replay":
+        name = f"replay:{cassettes.folder}"
+    return build_report(attempts, llm=name, repeat=repeat)
 
 
 def read_report(path: Path) -> SuiteReport:
@@ -88,7 +92,12 @@ def eval_command(
     ] = SUITE,
     llm: Annotated[
         str | None,
-        typer.Option(help="none | local | openai | auto [default: the llm.provider setting]."),
+        typer.Option(
+            help="none | local | openai | auto | replay:DIR [default: the llm.provider setting]."
+        ),
+    ] = None,
+    record: Annotated[
+        Path | None, typer.Option(help="Record every model request and answer under DIR.")
     ] = None,
     repeat: Annotated[int, typer.Option(min=1, help="Runs of each scenario.")] = 1,
     jobs: Annotated[int, typer.Option(min=1, help="Scenarios at once.")] = 1,
@@ -104,7 +113,7 @@ def eval_command(
     if ctx.invoked_subcommand is not None:
         return
     settings = cli_settings(ctx)
-    provider = _provider(llm)
+    provider, cassettes = _model_choice(llm, record)
     loaded = load_scenarios(scenarios)
     if only:
         loaded = [s for s in loaded if s.scenario.id in only or set(only) & set(s.scenario.tags)]
@@ -112,7 +121,7 @@ def eval_command(
             raise InvalidRequest(f"--only {', '.join(only)}: no scenario has that id or tag")
     floor = _baseline(baseline) if baseline is not None else None
     typer.echo(f"running {len(loaded)} scenario(s) x{repeat}", err=True)
-    result = run_eval(settings, loaded, llm=provider, repeat=repeat, jobs=jobs)
+    result = run_eval(settings, loaded, llm=provider, repeat=repeat, jobs=jobs, cassettes=cassettes)
     if report is not None:
         report.write_text(result.model_dump_json(indent=2), encoding="utf-8")
     typer.echo(summary(result))
@@ -136,10 +145,20 @@ def compare_command(
 _PROVIDERS: tuple[LlmProvider, ...] = ("none", "local", "openai", "auto")
 
 
-def _provider(llm: str | None) -> LlmProvider | None:
-    if llm is None:
-        return None
-    for provider in _PROVIDERS:
-        if llm == provider:
-            return provider
-    raise ConfigError(f"--llm: {llm!r} is not one of {', '.join(_PROVIDERS)}")
+def _model_choice(
+    llm: str | None, record: Path | None
+) -> tuple[LlmProvider | None, Cassettes | None]:
+    """The provider and the cassettes of `--llm` and `--record`."""
+    if llm is not None and llm.startswith("replay:"):
+        folder = Path(llm.removeprefix("replay:"))
+        if record is not None:
+            raise ConfigError("--record and --llm replay:DIR exclude each other")
+        if not folder.is_dir():
+            raise ConfigError(f"--llm replay:{folder}: no such folder of recordings")
+        return "none", Cassettes(folder=folder, mode="replay")
+    provider = None
+    if llm is not None:
+        provider = next((p for p in _PROVIDERS if p == llm), None)
+        if provider is None:
+            raise ConfigError(f"--llm: {llm!r} is not one of {', '.join(_PROVIDERS)}, replay:DIR")
+    return provider, Cassettes(folder=record, mode="record") if record is not None else None

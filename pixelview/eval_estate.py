@@ -16,19 +16,22 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx2
 from sqlalchemy import select
 from sqlmodel import col
 
+from agents.llm import ChatModel, build_chat_model, model_mode
+from agents.llm.cassette import RecordingChatModel, ReplayChatModel
 from agents.triage.graph import Investigator
 from api.app import create_app
 from core.clock import ManualClock
-from core.errors import PixelViewError
-from core.settings import DatabaseSettings, Settings
+from core.errors import ConfigError, PixelViewError
+from core.settings import DatabaseSettings, LlmSettings, Settings
 from evals.outcome import Delivery, RunOutcome, ToolCall
 from incidents.alerts.schema import Source
 from incidents.integrations import IntegrationCreate, create_integration
@@ -38,12 +41,20 @@ from incidents.triage import list_runs
 from incidents.triage_report import TriageReport
 from lab.demo import LabRun
 from pixelview import __version__
-from pixelview.container import Container
+from pixelview.container import Container, model_investigator
 from pixelview.demo import LAB_CLUSTER
 
 ACTOR = "system:eval"
 MAX_JOB_ROUNDS = 200
 """Worker rounds per run before it counts as stuck (a triage takes a handful)."""
+
+
+@dataclass(frozen=True)
+class Cassettes:
+    """Where each run's model exchanges are recorded, or replayed from (`<folder>/<run key>`)."""
+
+    folder: Path
+    mode: Literal["record", "replay"]
 
 
 class ContainerEstate:
@@ -55,6 +66,8 @@ class ContainerEstate:
         workdir: Path,
         *,
         memory_dir: Path | None = None,
+        cassettes: Cassettes | None = None,
+        model: Callable[[], ChatModel] | None = None,
         investigator: Callable[[], Investigator | None] | None = None,
     ) -> None:
         """Prepare `workdir`: the template database and the memory store with the runbooks.
@@ -67,10 +80,20 @@ class ContainerEstate:
             memory_dir: The vector store's folder; default `workdir/chroma`. One that outlives
                 the evaluation keeps the library's embeddings for the next (the runbooks are
                 found unchanged, not embedded again).
-            investigator: Instead of the `llm` settings (scripted or replayed models).
+            cassettes: Record every run's model exchanges, or replay them instead of
+                calling a model.
+            model: Makes each run's model instead of the `llm` settings (a fresh scripted
+                model per run; it is recorded like any other).
+            investigator: Instead of the `llm` settings and `model` (tests).
         """
         self._workdir = workdir
         self._investigator = investigator
+        self._cassettes = cassettes
+        self._model_factory = model
+        self._llm = settings.llm
+        self._model_dir = settings.data_dir
+        """Where a local model is assembled: the user's data folder, not the evaluation's."""
+        self._model: list[ChatModel | None] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         workdir.mkdir(parents=True, exist_ok=True)
@@ -91,10 +114,11 @@ class ContainerEstate:
         finally:
             container.close()
 
-    def triage(self, lab: LabRun, deliveries: list[Delivery], at: datetime) -> RunOutcome:
+    def triage(self, lab: LabRun, deliveries: list[Delivery], at: datetime, key: str) -> RunOutcome:
         """Post the deliveries at `at`, run the worker dry, read the first incident's triage."""
         started = time.perf_counter()
-        container = self._container(lab, at)
+        model = self._run_model(key)
+        container = self._container(lab, at, model)
         try:
             asyncio.run(_post_all(container, deliveries))
             worker = container.worker()
@@ -106,14 +130,41 @@ class ContainerEstate:
             outcome = _read_outcome(container)
         finally:
             container.close()
+        if isinstance(model, ReplayChatModel) and model.remaining and outcome.error is None:
+            outcome = outcome.model_copy(
+                update={
+                    "error": f"the run made {len(model.exchanges) - model.remaining} model "
+                    f"calls; the recording in {model.folder} has {len(model.exchanges)}"
+                }
+            )
         return outcome.model_copy(update={"wall_s": time.perf_counter() - started})
 
-    def ask(self, lab: LabRun, question: str) -> RunOutcome:
+    def _run_model(self, key: str) -> ChatModel | None:
+        """The model of one run: the shared one, or a recording or replay of it for `key`."""
+        if self._cassettes is not None and self._cassettes.mode == "replay":
+            return ReplayChatModel.load(self._cassettes.folder / key)
+        model = self._model_factory() if self._model_factory else self._shared_model()
+        if self._cassettes is None:
+            return model
+        if model is None:
+            raise ConfigError("--record needs a model: choose --llm local or --llm openai")
+        folder = self._cassettes.folder / key
+        shutil.rmtree(folder, ignore_errors=True)  # a new recording replaces the old one
+        return RecordingChatModel(inner=model, folder=folder, mode=model_mode(model))
+
+    def _shared_model(self) -> ChatModel | None:
+        """The `llm` settings' model, built once for the whole evaluation (None: mode none)."""
+        with self._lock:
+            if not self._model:
+                self._model.append(build_chat_model(self._llm, data_dir=self._model_dir))
+            return self._model[0]
+
+    def ask(self, lab: LabRun, question: str, key: str) -> RunOutcome:
         """Chat questions need the chat runner, which this estate does not have yet."""
-        del lab, question
+        del lab, question, key
         return RunOutcome(error="chat scenarios need the chat runner (not in this build)")
 
-    def _container(self, lab: LabRun, at: datetime) -> Container:
+    def _container(self, lab: LabRun, at: datetime, model: ChatModel | None) -> Container:
         with self._lock:
             run_db = self._workdir / f"run-{next(self._ids)}.db"
         shutil.copyfile(self._template, run_db)
@@ -125,8 +176,12 @@ class ContainerEstate:
             clock=ManualClock(at),
             kubernetes={LAB_CLUSTER: lab.kubernetes()},
             metrics_source=lab.metrics(),
-            investigator=self._investigator,
+            investigator=self._investigator or (lambda: _investigator(model, self._llm)),
         )
+
+
+def _investigator(model: ChatModel | None, llm: LlmSettings) -> Investigator | None:
+    return None if model is None else model_investigator(model, llm)
 
 
 async def _post_all(container: Container, deliveries: list[Delivery]) -> None:

@@ -27,6 +27,7 @@ from langchain_core.messages import AIMessage
 from pydantic import SecretStr
 
 from agents.budget import FREE, Budget, Prices
+from agents.llm.cassette import RecordingChatModel, ReplayChatModel, ReplayMismatch
 from agents.llm.llama import LlamaCppChat, load_llama
 from agents.llm.local_model import DEFAULT_MODEL, ModelUnavailable, ensure_model, missing_parts
 from agents.llm.openai_compat import CompatibleChatOpenAI
@@ -39,6 +40,9 @@ __all__ = [
     "LlmConfig",
     "ModelUnavailable",
     "ProviderChoice",
+    "RecordingChatModel",
+    "ReplayChatModel",
+    "ReplayMismatch",
     "ScriptExhausted",
     "ScriptedChatModel",
     "build_chat_model",
@@ -220,7 +224,12 @@ def build_chat_model(
 
 
 def model_mode(model: ChatModel) -> str:
-    """`provider:model` as a report records who wrote it (`openai:gpt-4o-mini`)."""
+    """`provider:model` as a report records who wrote it (`openai:gpt-4o-mini`).
+
+    A recording or a replay is the recorded model's mode: the same model wrote the answers.
+    """
+    if isinstance(model, RecordingChatModel | ReplayChatModel):
+        return model.mode
     if isinstance(model, CompatibleChatOpenAI):
         return f"openai:{model.model_name}"
     if isinstance(model, LlamaCppChat):
@@ -241,6 +250,8 @@ def run_budget(config: LlmConfig) -> Budget:
 
 def prices_for(config: LlmConfig, model: ChatModel | None) -> Prices:
     """The token prices of `model`: the configured ones for an endpoint, else free."""
+    if isinstance(model, RecordingChatModel):
+        return prices_for(config, model.inner)
     if isinstance(model, CompatibleChatOpenAI):
         return Prices(
             input_per_mtok=config.openai.input_price_per_mtok,
