@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -11,6 +13,9 @@ from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.middleware import RequestContext
 from api.routes import admin, health, incidents, ingest, inventory, paging, runbooks, triage
+from api.slack.bot import SlackBot
+from api.slack.chat import SlackChat
+from api.slack.http import mount_events
 from core.clock import Clock, SystemClock
 from core.crypto import SecretBox
 from core.db.engine import make_session_factory
@@ -28,14 +33,39 @@ def create_app(
     clock: Clock | None = None,
     memory: MemoryStore | None = None,
     runbooks_dir: Path | None = None,
+    slack_chat: SlackChat | None = None,
 ) -> FastAPI:
     """Build the API on an engine and metrics owned by the caller.
 
     The caller (the composition root or a test) creates and disposes of the
     engine, so the app holds no module-level state and several apps can live in
     one process. Without `memory` the runbook endpoints answer 503; `runbooks_dir` is the
-    folder `POST /api/v1/runbooks/reload` loads.
+    folder `POST /api/v1/runbooks/reload` loads. With `slack.mode` on, the Slack bot comes
+    with the app (`POST /slack/events` in `http` mode; a Socket Mode connection while the app
+    runs in `socket` mode), its mentions, DMs and `ask` answered by `slack_chat`.
     """
+    sessions = make_session_factory(engine)
+    clock = clock or SystemClock()
+    bot = (
+        SlackBot(
+            settings.slack,
+            sessions=sessions,
+            clock=clock,
+            public_url=settings.notify.public_url,
+            chat=slack_chat,
+        )
+        if settings.slack.mode != "off"
+        else None
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if bot is None:
+            yield
+            return
+        async with bot.running():
+            yield
+
     app = FastAPI(
         title="PixelView",
         version=version,
@@ -43,12 +73,14 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
         openapi_url="/openapi.json",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = make_session_factory(engine)
+    app.state.sessions = sessions
     app.state.metrics = metrics
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock
+    app.state.slack = bot
     app.state.memory = memory
     app.state.runbooks_dir = runbooks_dir
     app.state.secret_box = SecretBox(settings.security.secret_key.get_secret_value())
@@ -65,4 +97,6 @@ def create_app(
     app.include_router(paging.router)
     app.include_router(inventory.router)
     app.include_router(runbooks.router)
+    if bot is not None and bot.mode == "http":
+        mount_events(app, bot)
     return app

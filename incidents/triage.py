@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from core.errors import NotFound
 from core.jobs.queue import enqueue as add_job
+from incidents import slack_posts
 from incidents.audit import audit, timeline
 from incidents.models.incident import Incident, TimelineKind
 from incidents.models.triage import TriageRun, TriageStatus, TriageTrigger
@@ -171,7 +172,7 @@ def _ended(
     summary: str,
     data: dict[str, Any],
 ) -> None:
-    """Record what the run spent and when it ended, and say so on the incident's timeline."""
+    """Record what the run spent and when it ended; say so on the timeline and in Slack."""
     run.mode = usage.mode or run.mode
     run.tool_calls = usage.tool_calls
     run.llm_calls, run.tokens_in, run.tokens_out = (
@@ -190,6 +191,8 @@ def _ended(
         summary=summary[:1000],
         data={"run_id": run.id, **data},
     )
+    assert run.id is not None
+    slack_posts.triage_ended(session, run.incident_id, run.id, now=now)
 
 
 def get_run(session: Session, run_id: int) -> TriageRun:

@@ -18,6 +18,8 @@ from agents.supervisor import ModelInvestigator
 from agents.triage.graph import Investigator
 from agents.triage.job import TriageHandler
 from agents.triage.runner import TriageRunner
+from api.slack.jobs import SlackJobs
+from api.slack.web import SlackWeb, web_client
 from connectors.kubernetes.client import connect_all
 from connectors.kubernetes.port import KubernetesPort
 from connectors.notify.email.client import EmailNotifier
@@ -225,6 +227,17 @@ class Container:
             self.handlers.register(
                 REMEMBER_JOB, RememberHandler(self.sessions, self.clock, self.memory)
             )
+        if self.settings.slack.mode != "off":
+            self.slack_jobs().register(self.handlers)
+
+    def slack_jobs(self) -> SlackJobs:
+        """The Slack bot's jobs: post incidents to their channels, refresh them, post triage."""
+        return SlackJobs(
+            self.sessions,
+            self.clock,
+            SlackWeb(web_client(self.settings.slack)),
+            self.settings.notify.public_url,
+        )
 
     def triage_runner(self) -> TriageRunner:
         """Investigates incidents with this container's clusters (mode `none` for now)."""

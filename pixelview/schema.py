@@ -19,6 +19,7 @@ import incidents.models.notification
 import incidents.models.people
 import incidents.models.schedule
 import incidents.models.silence
+import incidents.models.slack
 import incidents.models.triage
 import inventory.models
 
@@ -36,6 +37,7 @@ def model_metadata() -> MetaData:
         incidents.models.people,
         incidents.models.schedule,
         incidents.models.silence,
+        incidents.models.slack,
         incidents.models.triage,
         inventory.models,
     )

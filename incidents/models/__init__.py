@@ -14,6 +14,7 @@ from incidents.models import (
     people,
     schedule,
     silence,
+    slack,
     triage,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "people",
     "schedule",
     "silence",
+    "slack",
     "triage",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,11 +70,12 @@ class Api:
         return response
 
 
-@pytest.fixture
-def api(engine: Engine) -> Iterator[Api]:
+@contextmanager
+def serving(engine: Engine, settings: Settings, **app_args: Any) -> Iterator[Api]:
+    """The app on `engine` with `settings`, an admin, and a client acting as that admin."""
     clock = ManualClock(T0)
     app = create_app(
-        Settings(), engine=engine, metrics=Metrics("test"), version="test", clock=clock
+        settings, engine=engine, metrics=Metrics("test"), version="test", clock=clock, **app_args
     )
     sessions = make_session_factory(engine)
     with sessions() as session:
@@ -91,6 +93,12 @@ def api(engine: Engine) -> Iterator[Api]:
             sessions=sessions,
             headers={"Authorization": f"Bearer {token}"},
         )
+
+
+@pytest.fixture
+def api(engine: Engine) -> Iterator[Api]:
+    with serving(engine, Settings()) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")
