@@ -12,6 +12,8 @@ answers Slack within its 3 seconds: events are acknowledged at once and answered
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -96,17 +98,24 @@ class SlackBot:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """While the API serves: connected to Slack in Socket Mode; nothing to do for HTTP."""
+        """While the API serves: connected to Slack in Socket Mode; nothing to do for HTTP.
+
+        The connection is made in the background, so the API serves even while Slack cannot
+        be reached; the Socket Mode client keeps trying (every 10 s, logged) until it can.
+        """
         if self.mode != "socket":
             yield
             return
         handler = self.socket_handler()
-        await handler.connect_async()  # type: ignore[no-untyped-call]  # Bolt leaves it bare
-        log.info("slack.socket_mode_connected")
+        connecting = asyncio.create_task(handler.connect_async())  # type: ignore[no-untyped-call]
+        log.info("slack.socket_mode_starting")
         try:
             yield
         finally:
-            await handler.close_async()  # type: ignore[no-untyped-call]
+            await handler.close_async()  # type: ignore[no-untyped-call]  # stops the retries
+            connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connecting
             log.info("slack.socket_mode_closed")
 
     async def _on_mention(self, event: dict[str, Any]) -> None:

@@ -83,6 +83,8 @@ class FakeSlack(FakeHttpServer):
         super().__init__(self._answer_call)
         self.emails = dict(emails or {})
         self.missing_channels: set[str] = set()
+        self.failing: dict[str, str] = {}
+        """Methods that fail, with Slack's error code (`{"auth.test": "invalid_auth"}`)."""
         self.socket_url: str | None = None
         """What `apps.connections.open` answers (Socket Mode)."""
         self._calls = Recorder()
@@ -122,6 +124,8 @@ class FakeSlack(FakeHttpServer):
     def _result(self, call: Call) -> dict[str, Any]:
         args = call.args
         channel = str(args.get("channel", ""))
+        if call.method in self.failing:
+            return {"ok": False, "error": self.failing[call.method]}
         if channel in self.missing_channels:
             return {"ok": False, "error": "channel_not_found"}
         if call.method == "auth.test":

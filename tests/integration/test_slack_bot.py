@@ -8,6 +8,7 @@ unsigned or wrongly signed requests are refused with 401 before anything runs.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -357,3 +358,27 @@ def test_an_integration_without_a_channel_posts_nothing(rig: SlackRig) -> None:
         assert session.get(SlackPost, incident) is None
         slack_jobs = select(Job).where(col(Job.kind).startswith("slack."))
         assert session.exec(slack_jobs).all() == []
+
+
+def test_tokens_and_the_signing_secret_never_reach_the_log(
+    rig: SlackRig, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    _, path = rig.api.integration(slack_channel="C_OPS")
+    incident = open_incident(rig.api, path, "DiskFull", severity="critical", instance="db-1")
+    rig.run_jobs()
+    rig.event(
+        {
+            "type": "app_mention",
+            "user": "U_ADA",
+            "text": "<@UBOT> hi",
+            "ts": "9.1",
+            "channel": "C_OPS",
+        }
+    )
+    rig.slack.wait_for("chat.postMessage", 2)
+    rig.command(f"ack {incident}", user="U_ADA")
+    rig.send(b"{}", "application/json", secret="wrong")
+    logged = caplog.text + "\n".join(str(r.msg) for r in caplog.records)
+    assert "xoxb-test-token" not in logged and SECRET not in logged
+    assert "Invalid request signature" in logged  # the log was captured at all

@@ -51,6 +51,15 @@ def test_socket_mode_is_built_from_the_settings(engine: Engine) -> None:
     assert handler.client.web_client.base_url == slack.base_url
 
 
+def test_the_api_serves_while_slack_cannot_be_reached(engine: Engine) -> None:
+    with FakeSlack() as slack:
+        slack.failing["apps.connections.open"] = "invalid_auth"
+        settings = Settings(slack=socket_settings(slack))
+        with serving(engine, settings) as api:
+            assert api.client.get("/healthz").status_code == 200
+            slack.wait_for("apps.connections.open")
+
+
 def test_socket_mode_connects_out_and_serves_commands_and_events(engine: Engine) -> None:
     command = {
         "envelope_id": "e-command",
@@ -87,7 +96,7 @@ def test_socket_mode_connects_out_and_serves_commands_and_events(engine: Engine)
         settings = Settings(slack=socket_settings(slack))
         with serving(engine, settings) as api:
             assert api.client.post("/slack/events", content=b"{}").status_code == 404
-            [opened] = slack.calls_to("apps.connections.open")
+            [opened] = slack.wait_for("apps.connections.open")
             assert opened.token == APP_TOKEN
             acked = socket.wait_for("e-command")
             assert acked["payload"]["text"] == "No on-call schedule is set up in PixelView."
