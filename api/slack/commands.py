@@ -92,7 +92,7 @@ class SlackCommands:
             queued = await self._bot.operations.triage(incident_id, who, channel=channel)
             where = "below" if queued.channel == channel else f"in <#{queued.channel}>"
             return Reply(
-                f"<@{user}> asked for a new triage of incident #{incident_id} (run "
+                f"<@{user}> asked for a triage of incident #{incident_id} (run "
                 f"{queued.run_id}); the report will be posted in the incident's thread {where}.",
                 in_channel=True,
             )

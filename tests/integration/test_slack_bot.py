@@ -237,7 +237,7 @@ def test_slash_triage_queues_a_run_and_its_report_goes_to_the_incident_thread(
         post = session.get(SlackPost, incident)
         assert post is not None and (post.channel, post.ts) == ("C_OPS", None)
     assert reply["text"] == (
-        f"<@U_BOB> asked for a new triage of incident #{incident} (run {run.id}); "
+        f"<@U_BOB> asked for a triage of incident #{incident} (run {run.id}); "
         "the report will be posted in the incident's thread below."
     )
     rig.run_jobs()
