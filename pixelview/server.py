@@ -38,7 +38,12 @@ def serve(
         status = container.upgrade_database()
         log.info("database.ready", url=container.describe_database(), revision=status.current)
     app = create_app(
-        settings, engine=container.engine, metrics=container.metrics, version=__version__
+        settings,
+        engine=container.engine,
+        metrics=container.metrics,
+        version=__version__,
+        clock=container.clock,
+        chat=container.chat_runner(),
     )
     worker = container.worker() if settings.worker.in_process else None
     if worker is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from agents.chat import ChatRunner
 from api.app import create_app
 from core.clock import ManualClock
 from core.db.engine import SessionFactory, make_session_factory
@@ -68,11 +70,14 @@ class Api:
         return response
 
 
-@pytest.fixture
-def api(engine: Engine) -> Iterator[Api]:
-    clock = ManualClock(T0)
+@contextmanager
+def api_on(
+    engine: Engine, *, clock: ManualClock | None = None, chat: ChatRunner | None = None
+) -> Iterator[Api]:
+    """A client of an app on `engine` (with `chat` as its chat runner), acting as an admin."""
+    clock = clock or ManualClock(T0)
     app = create_app(
-        Settings(), engine=engine, metrics=Metrics("test"), version="test", clock=clock
+        Settings(), engine=engine, metrics=Metrics("test"), version="test", clock=clock, chat=chat
     )
     sessions = make_session_factory(engine)
     with sessions() as session:
@@ -90,3 +95,9 @@ def api(engine: Engine) -> Iterator[Api]:
             sessions=sessions,
             headers={"Authorization": f"Bearer {token}"},
         )
+
+
+@pytest.fixture
+def api(engine: Engine) -> Iterator[Api]:
+    with api_on(engine) as client:
+        yield client
