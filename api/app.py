@@ -9,12 +9,15 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from agents.chat import ChatRunner
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.middleware import RequestContext
 from api.routes import admin, health, incidents, ingest, inventory, paging, runbooks, triage
+from api.routes import chat as chat_routes
 from api.slack.bot import SlackBot
 from api.slack.chat import SlackChat
+from api.slack.chat_runner import RunnerChat
 from api.slack.http import mount_events
 from core.clock import Clock, SystemClock
 from core.crypto import SecretBox
@@ -33,6 +36,7 @@ def create_app(
     clock: Clock | None = None,
     memory: MemoryStore | None = None,
     runbooks_dir: Path | None = None,
+    chat: ChatRunner | None = None,
     slack_chat: SlackChat | None = None,
 ) -> FastAPI:
     """Build the API on an engine and metrics owned by the caller.
@@ -40,9 +44,10 @@ def create_app(
     The caller (the composition root or a test) creates and disposes of the
     engine, so the app holds no module-level state and several apps can live in
     one process. Without `memory` the runbook endpoints answer 503; `runbooks_dir` is the
-    folder `POST /api/v1/runbooks/reload` loads. With `slack.mode` on, the Slack bot comes
-    with the app (`POST /slack/events` in `http` mode; a Socket Mode connection while the app
-    runs in `socket` mode), its mentions, DMs and `ask` answered by `slack_chat`.
+    folder `POST /api/v1/runbooks/reload` loads. `chat` answers the chat endpoints; without it
+    they answer 503. With `slack.mode` on, the Slack bot comes with the app (`POST
+    /slack/events` in `http` mode; a Socket Mode connection while the app runs in `socket`
+    mode), its mentions, DMs and `ask` answered by `slack_chat`, else by `chat`.
     """
     sessions = make_session_factory(engine)
     clock = clock or SystemClock()
@@ -52,7 +57,7 @@ def create_app(
             sessions=sessions,
             clock=clock,
             public_url=settings.notify.public_url,
-            chat=slack_chat,
+            chat=slack_chat or (RunnerChat(chat) if chat is not None else None),
         )
         if settings.slack.mode != "off"
         else None
@@ -84,6 +89,7 @@ def create_app(
     app.state.memory = memory
     app.state.runbooks_dir = runbooks_dir
     app.state.secret_box = SecretBox(settings.security.secret_key.get_secret_value())
+    app.state.chat = chat
 
     install_error_handlers(app)
     install_metrics(app, metrics, app.state.sessions)
@@ -97,6 +103,7 @@ def create_app(
     app.include_router(paging.router)
     app.include_router(inventory.router)
     app.include_router(runbooks.router)
+    app.include_router(chat_routes.router)
     if bot is not None and bot.mode == "http":
         mount_events(app, bot)
     return app

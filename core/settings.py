@@ -101,6 +101,20 @@ class TriageSettings(Section):
     """Queue a triage run when an incident opens or reopens (off: only on request)."""
 
 
+class ChatSettings(Section):
+    """Conversations with PixelView: the web panel, Slack and `pixelview chat` (docs/chat.md).
+
+    A question's model budget is `llm.budget`'s, as for any agent run.
+    """
+
+    max_steps: int = Field(8, ge=1, le=50)
+    """Model calls per question (each may call tools)."""
+    history_turns: int = Field(6, ge=0, le=50)
+    """Earlier questions and answers of the thread a model is shown."""
+    max_question_chars: int = Field(4000, ge=100, le=100_000)
+    """Longest question accepted."""
+
+
 class KubernetesCluster(Section):
     """How to reach one Kubernetes cluster: a kubeconfig (and context), in-cluster, or a server.
 
@@ -394,6 +408,7 @@ class Settings(BaseSettings):
     inventory: InventorySettings = InventorySettings()
     kubernetes: KubernetesSettings = KubernetesSettings()
     triage: TriageSettings = TriageSettings()
+    chat: ChatSettings = ChatSettings()
     lab: LabSettings = LabSettings()
     notify: NotifySettings = NotifySettings()
     slack: SlackSettings = SlackSettings()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -164,6 +164,29 @@ class RunUsage:
     cost: float = 0.0
 
 
+class UsageRow(Protocol):
+    """A row that keeps what an agent run spent (a triage run, a chat message)."""
+
+    mode: str | None
+    tool_calls: list[dict[str, Any]]
+    llm_calls: int
+    tokens_in: int
+    tokens_out: int
+    cost: float
+
+
+def store_usage(row: UsageRow, usage: RunUsage) -> None:
+    """Put what a run spent on its row (the mode only when the usage names one)."""
+    row.mode = usage.mode or row.mode
+    row.tool_calls = usage.tool_calls
+    row.llm_calls, row.tokens_in, row.tokens_out = (
+        usage.llm_calls,
+        usage.tokens_in,
+        usage.tokens_out,
+    )
+    row.cost = usage.cost
+
+
 def _ended(
     session: Session,
     run: TriageRun,
@@ -173,14 +196,7 @@ def _ended(
     data: dict[str, Any],
 ) -> None:
     """Record what the run spent and when it ended; say so on the timeline and in Slack."""
-    run.mode = usage.mode or run.mode
-    run.tool_calls = usage.tool_calls
-    run.llm_calls, run.tokens_in, run.tokens_out = (
-        usage.llm_calls,
-        usage.tokens_in,
-        usage.tokens_out,
-    )
-    run.cost = usage.cost
+    store_usage(run, usage)
     run.finished_at = now
     timeline(
         session,

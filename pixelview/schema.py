@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 import core.jobs.models
 import incidents.models.alert
 import incidents.models.audit
+import incidents.models.chat
 import incidents.models.escalation
 import incidents.models.incident
 import incidents.models.integration
@@ -30,6 +31,7 @@ def model_metadata() -> MetaData:
         core.jobs.models,
         incidents.models.alert,
         incidents.models.audit,
+        incidents.models.chat,
         incidents.models.escalation,
         incidents.models.incident,
         incidents.models.integration,

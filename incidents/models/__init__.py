@@ -7,6 +7,7 @@ resolved whatever a caller imported first.
 from incidents.models import (
     alert,
     audit,
+    chat,
     escalation,
     incident,
     integration,
@@ -21,6 +22,7 @@ from incidents.models import (
 __all__ = [
     "alert",
     "audit",
+    "chat",
     "escalation",
     "incident",
     "integration",

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from agents.chat import ChatRunner
 from api.app import create_app
 from core.clock import ManualClock
 from core.db.engine import SessionFactory, make_session_factory
@@ -71,11 +72,25 @@ class Api:
 
 
 @contextmanager
-def serving(engine: Engine, settings: Settings, **app_args: Any) -> Iterator[Api]:
-    """The app on `engine` with `settings`, an admin, and a client acting as that admin."""
-    clock = ManualClock(T0)
+def api_on(
+    engine: Engine,
+    *,
+    settings: Settings | None = None,
+    clock: ManualClock | None = None,
+    chat: ChatRunner | None = None,
+    **app_args: Any,
+) -> Iterator[Api]:
+    """A client of an app on `engine` (with `settings`, and `chat` as its chat runner), acting
+    as an admin."""
+    clock = clock or ManualClock(T0)
     app = create_app(
-        settings, engine=engine, metrics=Metrics("test"), version="test", clock=clock, **app_args
+        settings or Settings(),
+        engine=engine,
+        metrics=Metrics("test"),
+        version="test",
+        clock=clock,
+        chat=chat,
+        **app_args,
     )
     sessions = make_session_factory(engine)
     with sessions() as session:
@@ -97,8 +112,8 @@ def serving(engine: Engine, settings: Settings, **app_args: Any) -> Iterator[Api
 
 @pytest.fixture
 def api(engine: Engine) -> Iterator[Api]:
-    with serving(engine, Settings()) as served:
-        yield served
+    with api_on(engine) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

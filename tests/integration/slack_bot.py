@@ -18,6 +18,7 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from agents.chat import ChatRunner
 from api.slack.chat import ChatAnswer
 from api.slack.jobs import SlackJobs
 from api.slack.web import SlackWeb, web_client
@@ -30,7 +31,7 @@ from incidents.models.slack import SlackPost
 from incidents.notifications.contacts import ContactCreate, add_contact
 from incidents.people import UserCreate, create_user
 from tests.fakes.slack import TEAM, FakeSlack, sign
-from tests.integration.conftest import T0, Api, serving
+from tests.integration.conftest import T0, Api, api_on
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 PUBLIC_URL = "https://pixelview.example.com"
@@ -74,6 +75,19 @@ class SlackRig:
     def event(self, event: dict[str, Any]) -> httpx.Response:
         payload = {"type": "event_callback", "team_id": TEAM, "event_id": "Ev1", "event": event}
         return self.send(json.dumps(payload).encode(), "application/json")
+
+    def mention(
+        self, user: str, question: str, ts: str, *, thread_ts: str | None = None
+    ) -> httpx.Response:
+        """`@PixelView <question>` in #ops (in a thread with `thread_ts`)."""
+        event = {
+            "type": "app_mention",
+            "user": user,
+            "text": f"<@UBOT> {question}",
+            "ts": ts,
+            "channel": "C_OPS",
+        }
+        return self.event(event | ({"thread_ts": thread_ts} if thread_ts else {}))
 
     def command(self, text: str, *, user: str = "U_ADA", channel: str = "C_OPS") -> Any:
         form = {
@@ -147,11 +161,13 @@ def slack_settings(slack: FakeSlack) -> Settings:
 
 
 @contextmanager
-def slack_rig(engine: Engine) -> Iterator[SlackRig]:
+def slack_rig(engine: Engine, runner: ChatRunner | None = None) -> Iterator[SlackRig]:
+    """The rig; with `runner`, the bot asks the chat runner (as `serve` wires it), else a fake."""
     chat = FakeChat()
     with FakeSlack(emails=EMAILS) as slack:
         settings = slack_settings(slack)
-        with serving(engine, settings, slack_chat=chat) as api:
+        answers = {"chat": runner} if runner is not None else {"slack_chat": chat}
+        with api_on(engine, settings=settings, **answers) as api:
             yield SlackRig(api, slack, chat, people(api), settings)
 
 

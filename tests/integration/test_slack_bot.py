@@ -105,14 +105,7 @@ def test_the_events_url_is_verified_with_its_challenge(rig: SlackRig) -> None:
 
 
 def test_a_mention_is_answered_in_its_thread_with_the_steps(rig: SlackRig) -> None:
-    mention = {
-        "type": "app_mention",
-        "user": "U_ADA",
-        "text": "<@UBOT> which incidents are open?",
-        "ts": "1700000100.000100",
-        "channel": "C_OPS",
-    }
-    assert rig.event(mention).status_code == 200
+    assert rig.mention("U_ADA", "which incidents are open?", "1700000100.000100").status_code == 200
     [answer] = rig.slack.wait_for("chat.postMessage")
     assert answer.token == "xoxb-test-token"
     assert answer.args["channel"] == "C_OPS"
@@ -133,13 +126,7 @@ def test_a_mention_is_answered_in_its_thread_with_the_steps(rig: SlackRig) -> No
         }
     ]
 
-    reply_in_thread = mention | {
-        "user": "U_EVE",
-        "text": "<@UBOT> and the critical ones?",
-        "ts": "1700000200.000200",
-        "thread_ts": "1700000100.000100",
-    }
-    rig.event(reply_in_thread)
+    rig.mention("U_EVE", "and the critical ones?", "1700000200.2", thread_ts="1700000100.000100")
     second = rig.slack.wait_for("chat.postMessage", 2)[1]
     assert second.args["thread_ts"] == "1700000100.000100"
     assert rig.chat.asked[1]["key"] == "C_OPS:1700000100.000100"  # the same conversation
@@ -367,15 +354,7 @@ def test_tokens_and_the_signing_secret_never_reach_the_log(
     _, path = rig.api.integration(slack_channel="C_OPS")
     incident = open_incident(rig.api, path, "DiskFull", severity="critical", instance="db-1")
     rig.run_jobs()
-    rig.event(
-        {
-            "type": "app_mention",
-            "user": "U_ADA",
-            "text": "<@UBOT> hi",
-            "ts": "9.1",
-            "channel": "C_OPS",
-        }
-    )
+    rig.mention("U_ADA", "hi", "9.1")
     rig.slack.wait_for("chat.postMessage", 2)
     rig.command(f"ack {incident}", user="U_ADA")
     rig.send(b"{}", "application/json", secret="wrong")

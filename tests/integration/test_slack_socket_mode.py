@@ -18,7 +18,7 @@ from core.clock import ManualClock
 from core.db.engine import make_session_factory
 from core.settings import Settings, SlackSettings
 from tests.fakes.slack import TEAM, FakeSlack, FakeSocketMode
-from tests.integration.conftest import T0, serving
+from tests.integration.conftest import T0, api_on
 
 APP_TOKEN = "xapp-1-A0PIXEL-test"
 
@@ -55,7 +55,7 @@ def test_the_api_serves_while_slack_cannot_be_reached(engine: Engine) -> None:
     with FakeSlack() as slack:
         slack.failing["apps.connections.open"] = "invalid_auth"
         settings = Settings(slack=socket_settings(slack))
-        with serving(engine, settings) as api:
+        with api_on(engine, settings=settings) as api:
             assert api.client.get("/healthz").status_code == 200
             slack.wait_for("apps.connections.open")
 
@@ -94,7 +94,7 @@ def test_socket_mode_connects_out_and_serves_commands_and_events(engine: Engine)
     with FakeSlack() as slack, FakeSocketMode([command, mention]) as socket:
         slack.socket_url = socket.url
         settings = Settings(slack=socket_settings(slack))
-        with serving(engine, settings) as api:
+        with api_on(engine, settings=settings) as api:
             assert api.client.post("/slack/events", content=b"{}").status_code == 404
             [opened] = slack.wait_for("apps.connections.open")
             assert opened.token == APP_TOKEN

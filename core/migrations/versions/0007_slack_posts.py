@@ -1,7 +1,7 @@
 """slack posts: each incident's Slack message, and the channel an integration posts to.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 import core.db.columns
 import core.db.types
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
