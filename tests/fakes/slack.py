@@ -108,9 +108,15 @@ class FakeSlack(FakeHttpServer):
         """The calls of one method so far, in order."""
         return [c for c in self.calls if c.method == method]
 
-    def wait_for(self, method: str, count: int = 1, timeout_s: float = 10.0) -> list[Call]:
-        """At least `count` calls of `method` (the bot answers after acknowledging)."""
-        return self._calls.wait(lambda c: c.method == method, count, timeout_s)
+    def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        timeout_s: float = 10.0,
+        where: Callable[[Call], bool] = lambda _call: True,
+    ) -> list[Call]:
+        """At least `count` calls of `method` (`where` they match): the bot answers later."""
+        return self._calls.wait(lambda c: c.method == method and where(c), count, timeout_s)
 
     def _answer_call(self, request: Recorded) -> Reply:
         method = request.path.removeprefix("/api/")
