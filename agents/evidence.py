@@ -13,7 +13,7 @@ data for the model.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,14 +101,25 @@ def _strings(data: object) -> list[str]:
     return found
 
 
+ToolRunner = Callable[[ReadTool[Any, Any], dict[str, Any]], Awaitable[ToolResult[Any]]]
+"""Runs a read tool on a run's `ToolDeps` (the chat's runner also streams each call)."""
+
+
 class ReadToolCall:
     """A read tool offered to a `ToolLoop`, run on the run's `ToolDeps`."""
 
     metered = True
 
-    def __init__(self, tool: ReadTool[Any, Any], deps: ToolDeps, record: CallRecord) -> None:
-        """Run `tool` with `deps`; keep what it returns in `record`."""
-        self._tool, self._deps, self._record = tool, deps, record
+    def __init__(
+        self,
+        tool: ReadTool[Any, Any],
+        deps: ToolDeps,
+        record: CallRecord,
+        *,
+        runner: ToolRunner | None = None,
+    ) -> None:
+        """Run `tool` with `deps` (through `runner` when given); keep its results in `record`."""
+        self._tool, self._deps, self._record, self._runner = tool, deps, record, runner
 
     @property
     def name(self) -> str:
@@ -121,7 +132,10 @@ class ReadToolCall:
 
     async def call(self, arguments: dict[str, Any]) -> Observation:
         """Run the tool (validated, recorded, bounded) and show its result, fenced if untrusted."""
-        result = await self._tool.run(arguments, self._deps)
+        if self._runner is not None:
+            result = await self._runner(self._tool, arguments)
+        else:
+            result = await self._tool.run(arguments, self._deps)
         self._record.keep_result(result)
         return Observation(
             content=for_model(result), ok=result.status != ToolStatus.ERROR, ref=result.call_id

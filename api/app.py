@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from agents.chat import ChatRunner
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.middleware import RequestContext
 from api.routes import admin, health, incidents, ingest, inventory, paging, runbooks, triage
+from api.routes import chat as chat_routes
+from api.slack.bot import SlackBot
+from api.slack.chat import SlackChat
+from api.slack.chat_runner import RunnerChat
+from api.slack.http import mount_events
 from core.clock import Clock, SystemClock
 from core.crypto import SecretBox
 from core.db.engine import make_session_factory
@@ -28,14 +36,41 @@ def create_app(
     clock: Clock | None = None,
     memory: MemoryStore | None = None,
     runbooks_dir: Path | None = None,
+    chat: ChatRunner | None = None,
+    slack_chat: SlackChat | None = None,
 ) -> FastAPI:
     """Build the API on an engine and metrics owned by the caller.
 
     The caller (the composition root or a test) creates and disposes of the
     engine, so the app holds no module-level state and several apps can live in
     one process. Without `memory` the runbook endpoints answer 503; `runbooks_dir` is the
-    folder `POST /api/v1/runbooks/reload` loads.
+    folder `POST /api/v1/runbooks/reload` loads. `chat` answers the chat endpoints; without it
+    they answer 503. With `slack.mode` on, the Slack bot comes with the app (`POST
+    /slack/events` in `http` mode; a Socket Mode connection while the app runs in `socket`
+    mode), its mentions, DMs and `ask` answered by `slack_chat`, else by `chat`.
     """
+    sessions = make_session_factory(engine)
+    clock = clock or SystemClock()
+    bot = (
+        SlackBot(
+            settings.slack,
+            sessions=sessions,
+            clock=clock,
+            public_url=settings.notify.public_url,
+            chat=slack_chat or (RunnerChat(chat) if chat is not None else None),
+        )
+        if settings.slack.mode != "off"
+        else None
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if bot is None:
+            yield
+            return
+        async with bot.running():
+            yield
+
     app = FastAPI(
         title="PixelView",
         version=version,
@@ -43,15 +78,18 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
         openapi_url="/openapi.json",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = make_session_factory(engine)
+    app.state.sessions = sessions
     app.state.metrics = metrics
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock
+    app.state.slack = bot
     app.state.memory = memory
     app.state.runbooks_dir = runbooks_dir
     app.state.secret_box = SecretBox(settings.security.secret_key.get_secret_value())
+    app.state.chat = chat
 
     install_error_handlers(app)
     install_metrics(app, metrics, app.state.sessions)
@@ -65,4 +103,7 @@ def create_app(
     app.include_router(paging.router)
     app.include_router(inventory.router)
     app.include_router(runbooks.router)
+    app.include_router(chat_routes.router)
+    if bot is not None and bot.mode == "http":
+        mount_events(app, bot)
     return app

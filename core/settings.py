@@ -101,6 +101,20 @@ class TriageSettings(Section):
     """Queue a triage run when an incident opens or reopens (off: only on request)."""
 
 
+class ChatSettings(Section):
+    """Conversations with PixelView: the web panel, Slack and `pixelview chat` (docs/chat.md).
+
+    A question's model budget is `llm.budget`'s, as for any agent run.
+    """
+
+    max_steps: int = Field(8, ge=1, le=50)
+    """Model calls per question (each may call tools)."""
+    history_turns: int = Field(6, ge=0, le=50)
+    """Earlier questions and answers of the thread a model is shown."""
+    max_question_chars: int = Field(4000, ge=100, le=100_000)
+    """Longest question accepted."""
+
+
 class KubernetesCluster(Section):
     """How to reach one Kubernetes cluster: a kubeconfig (and context), in-cluster, or a server.
 
@@ -234,6 +248,42 @@ class NotifySettings(Section):
     """Sends in flight at once per process (a delivery batch's sends go out in parallel)."""
 
 
+SlackMode = Literal["off", "http", "socket"]
+
+
+class SlackSettings(Section):
+    """The Slack bot: mentions, DMs, a slash command, incident messages (docs/slack.md)."""
+
+    mode: SlackMode = "off"
+    """`http`: Slack posts to `/slack/events` (signed); `socket`: PixelView connects out."""
+    bot_token: SecretStr | None = None
+    """The bot's token (`xoxb-...`)."""
+    signing_secret: SecretStr | None = None
+    """Verifies Slack's requests in `http` mode."""
+    app_token: SecretStr | None = None
+    """The app-level token (`xapp-...`, scope `connections:write`) of `socket` mode."""
+    base_url: str = "https://slack.com/api/"
+    """Slack Web API base (tests point it at a local fake)."""
+    command: str = Field("/pixelview", pattern=r"^/[a-z0-9_-]{1,31}$")
+    """The slash command as configured in the Slack app."""
+    timeout_s: float = Field(10.0, gt=0, le=120)
+    """Timeout of one Web API call."""
+    user_cache_s: int = Field(300, ge=0, le=86400)
+    """How long a Slack user's e-mail address (from `users.info`) is remembered."""
+
+    @model_validator(mode="after")
+    def _tokens_for_mode(self) -> SlackSettings:
+        needed = {
+            "off": (),
+            "http": ("bot_token", "signing_secret"),
+            "socket": ("bot_token", "app_token"),
+        }[self.mode]
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"slack.mode {self.mode} needs slack.{' and slack.'.join(missing)}")
+        return self
+
+
 LlmProvider = Literal["auto", "openai", "local", "none", "scripted"]
 
 
@@ -358,8 +408,10 @@ class Settings(BaseSettings):
     inventory: InventorySettings = InventorySettings()
     kubernetes: KubernetesSettings = KubernetesSettings()
     triage: TriageSettings = TriageSettings()
+    chat: ChatSettings = ChatSettings()
     lab: LabSettings = LabSettings()
     notify: NotifySettings = NotifySettings()
+    slack: SlackSettings = SlackSettings()
     llm: LlmSettings = LlmSettings()
     memory: MemorySettings = MemorySettings()
     logging: LoggingSettings = LoggingSettings()

@@ -75,15 +75,18 @@ class IngestResult:
 class IngestService:
     """Turns normalized alerts into alert rows and incidents."""
 
-    def __init__(self, sessions: SessionFactory, clock: Clock, *, triage: bool = True) -> None:
+    def __init__(
+        self, sessions: SessionFactory, clock: Clock, *, triage: bool = True, slack: bool = False
+    ) -> None:
         """Work through `sessions`, with time from `clock`.
 
         With `triage`, every incident opened (or reopened) gets a triage run queued in the
-        same transaction.
+        same transaction; with `slack` (the Slack bot is on), every incident opened on an
+        integration with a `slack_channel` gets its Slack message planned in it too.
         """
         self._sessions = sessions
         self._clock = clock
-        self._triage = triage
+        self._triage, self._slack = triage, slack
 
     def ingest(self, integration_id: uuid.UUID, alerts: list[AlertIn]) -> IngestResult:
         """Store a delivery's alerts in one transaction and return what happened to each."""
@@ -99,7 +102,7 @@ class IngestService:
         self, session: Session, integration: Integration, alerts: list[AlertIn]
     ) -> IngestResult:
         """Apply a delivery inside the caller's transaction (the caller commits)."""
-        run = _Run(session, integration, self._clock.now(), triage=self._triage)
+        run = _Run(session, integration, self._clock.now(), triage=self._triage, slack=self._slack)
         run.prepare(alerts)
         result = IngestResult([run.one(alert) for alert in alerts])
         run.finish()
@@ -110,7 +113,13 @@ class _Run:
     """One delivery being ingested, inside one transaction."""
 
     def __init__(
-        self, session: Session, integration: Integration, now: datetime, *, triage: bool
+        self,
+        session: Session,
+        integration: Integration,
+        now: datetime,
+        *,
+        triage: bool,
+        slack: bool,
     ) -> None:
         self.session = session
         self.integration = integration
@@ -119,7 +128,7 @@ class _Run:
         self.rule = GroupingRule.model_validate(integration.grouping or {})
         self.entries = TimelineBatch(session, now=now, actor=self.actor)
         self.incidents = IncidentSide(
-            session, integration, now, self.actor, self.entries, triage=triage
+            session, integration, now, self.actor, self.entries, triage=triage, slack=slack
         )
         self._open: dict[str, Alert] = {}
         """Open alerts of this delivery's fingerprints, locked, by fingerprint."""

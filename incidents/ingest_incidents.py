@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from incidents import triage
+from incidents import slack_posts, triage
 from incidents.alerts.schema import AlertIn, Severity
 from incidents.audit import TimelineBatch
 from incidents.escalation import service as escalation
@@ -41,14 +41,16 @@ class IncidentSide:
         entries: TimelineBatch,
         *,
         triage: bool = True,
+        slack: bool = False,
     ) -> None:
         """Work inside `session`'s transaction, for `integration`, at `now`, as `actor`.
 
         Timeline entries go to `entries`, which is written before anything
         else (transitions, escalation) adds its own. With `triage`, an opened or
-        reopened incident gets a triage run queued.
+        reopened incident gets a triage run queued; with `slack`, an opened incident of an
+        integration with a Slack channel gets its Slack message planned.
         """
-        self.triage = triage
+        self.triage, self.slack = triage, slack
         self.session, self.integration, self.now, self.actor = session, integration, now, actor
         self.entries = entries
         self._incidents: dict[str, Incident] = {}
@@ -106,6 +108,10 @@ class IncidentSide:
                     self._rules = list_rules(self.session)
                 self.entries.write()
                 escalation.begin(self.session, incident, self.now, rules=self._rules)
+                if self.slack and self.integration.slack_channel:
+                    slack_posts.plan_post(
+                        self.session, _id(incident), self.integration.slack_channel, now=self.now
+                    )
                 self._queue_triage(incident)
                 return incident, True
         raise RuntimeError(f"could not attach an alert to group {key!r} after 3 attempts")

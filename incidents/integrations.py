@@ -22,6 +22,8 @@ REJECTIONS_KEPT = 100
 """Rejected requests kept per integration (the oldest go first)."""
 REJECTED_BODY_MAX = 64 * 1024
 """Bytes of a rejected body kept for inspection."""
+SLACK_CHANNEL = r"^#?[A-Za-z0-9._-]{1,80}$"
+"""A Slack channel id (`C0123ABCD`) or name (`#ops`)."""
 
 
 class IntegrationCreate(BaseModel):
@@ -35,6 +37,8 @@ class IntegrationCreate(BaseModel):
     grouping: GroupingRule = GroupingRule()
     auto_resolve: bool = True
     reopen_window_s: int = Field(0, ge=0, le=7 * 24 * 3600)
+    slack_channel: str | None = Field(None, pattern=SLACK_CHANNEL)
+    """Slack channel (id, or `#name`) where the Slack bot posts new incidents."""
 
 
 class IntegrationUpdate(BaseModel):
@@ -48,6 +52,8 @@ class IntegrationUpdate(BaseModel):
     auto_resolve: bool | None = None
     reopen_window_s: int | None = Field(None, ge=0, le=7 * 24 * 3600)
     enabled: bool | None = None
+    slack_channel: str | None = Field(None, pattern=SLACK_CHANNEL)
+    """Slack channel for new incidents; `null` stops posting them."""
 
 
 def integration_snapshot(integration: Integration) -> dict[str, Any]:
@@ -71,6 +77,7 @@ def create_integration(
         grouping=spec.grouping.model_dump(mode="json"),
         auto_resolve=spec.auto_resolve,
         reopen_window_s=spec.reopen_window_s,
+        slack_channel=spec.slack_channel,
         created_at=now,
         updated_at=now,
     )

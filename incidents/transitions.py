@@ -1,8 +1,9 @@
 """Applying a status change to an incident: the fields it sets and its timeline entry.
 
-One place for every caller (people through the API, senders during ingestion,
-the escalation engine), so a resolution always frees the grouping key and an
-acknowledgement always records who and when. The rules themselves are in
+One place for every caller (people through the API and Slack, senders during
+ingestion, the escalation engine), so a resolution always frees the grouping key,
+an acknowledgement always records who and when, and the incident's Slack message
+(when it has one) is refreshed. The rules themselves are in
 `lifecycle.py`; the escalation side effects stay with the callers.
 """
 
@@ -13,6 +14,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from core.jobs.queue import enqueue
+from incidents import slack_posts
 from incidents.audit import timeline
 from incidents.lifecycle import Action, transition
 from incidents.models.incident import Incident, IncidentStatus, TimelineKind
@@ -67,4 +69,5 @@ def apply_transition(
         summary=summary or f"{old.value} → {new.value}" + (f": {note}" if note else ""),
         data={"from": old.value, "to": new.value, "note": note},
     )
+    slack_posts.status_changed(session, incident.id, now=now)
     return old

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from core.errors import NotFound
 from core.jobs.queue import enqueue as add_job
+from incidents import slack_posts
 from incidents.audit import audit, timeline
 from incidents.models.incident import Incident, TimelineKind
 from incidents.models.triage import TriageRun, TriageStatus, TriageTrigger
@@ -163,6 +164,29 @@ class RunUsage:
     cost: float = 0.0
 
 
+class UsageRow(Protocol):
+    """A row that keeps what an agent run spent (a triage run, a chat message)."""
+
+    mode: str | None
+    tool_calls: list[dict[str, Any]]
+    llm_calls: int
+    tokens_in: int
+    tokens_out: int
+    cost: float
+
+
+def store_usage(row: UsageRow, usage: RunUsage) -> None:
+    """Put what a run spent on its row (the mode only when the usage names one)."""
+    row.mode = usage.mode or row.mode
+    row.tool_calls = usage.tool_calls
+    row.llm_calls, row.tokens_in, row.tokens_out = (
+        usage.llm_calls,
+        usage.tokens_in,
+        usage.tokens_out,
+    )
+    row.cost = usage.cost
+
+
 def _ended(
     session: Session,
     run: TriageRun,
@@ -171,15 +195,8 @@ def _ended(
     summary: str,
     data: dict[str, Any],
 ) -> None:
-    """Record what the run spent and when it ended, and say so on the incident's timeline."""
-    run.mode = usage.mode or run.mode
-    run.tool_calls = usage.tool_calls
-    run.llm_calls, run.tokens_in, run.tokens_out = (
-        usage.llm_calls,
-        usage.tokens_in,
-        usage.tokens_out,
-    )
-    run.cost = usage.cost
+    """Record what the run spent and when it ended; say so on the timeline and in Slack."""
+    store_usage(run, usage)
     run.finished_at = now
     timeline(
         session,
@@ -190,6 +207,8 @@ def _ended(
         summary=summary[:1000],
         data={"run_id": run.id, **data},
     )
+    assert run.id is not None
+    slack_posts.triage_ended(session, run.incident_id, run.id, now=now)
 
 
 def get_run(session: Session, run_id: int) -> TriageRun:

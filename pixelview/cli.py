@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +20,7 @@ from core.settings import CONFIG_FILE_ENV, Settings
 from incidents.models.people import Role
 from incidents.people import UserCreate, create_user
 from pixelview import __version__
+from pixelview.chat_cli import ask
 from pixelview.cli_settings import cli_settings
 from pixelview.container import Container
 from pixelview.demo import (
@@ -87,6 +91,20 @@ def _settings(ctx: typer.Context) -> Settings:
     return cli_settings(ctx)
 
 
+@contextmanager
+def _agents_container(ctx: typer.Context) -> Iterator[Container]:
+    """A container for an agent run in this process: schema at head, runbooks loaded."""
+    settings = _settings(ctx)
+    container = Container.build(settings)
+    try:
+        if settings.database.migrate_on_start:
+            container.upgrade_database()
+        container.load_runbooks()
+        yield container
+    finally:
+        container.close()
+
+
 @app.command("serve")
 def serve_command(ctx: typer.Context, host: HostOption = None, port: PortOption = None) -> None:
     """Serve the API, with a worker in the same process."""
@@ -149,17 +167,41 @@ def triage_command(
 
     Exit 1 when the run failed (the error is in the output and on the incident's timeline).
     """
-    settings = _settings(ctx)
-    container = Container.build(settings)
-    try:
-        if settings.database.migrate_on_start:
-            container.upgrade_database()
-        container.load_runbooks()
+    with _agents_container(ctx) as container:
         run = run_triage(container, incident_id)
-    finally:
-        container.close()
     typer.echo(run.model_dump_json(indent=2) if as_json else "\n".join(report_lines(run)))
     if run.status != "succeeded":
+        raise typer.Exit(1)
+
+
+@app.command("chat")
+def chat_command(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="What to ask, in words.")],
+    thread: Annotated[
+        int | None,
+        typer.Option("--thread", help="Continue this conversation (its id is printed last)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print each step as a JSON line, then `done`.")
+    ] = False,
+) -> None:
+    """Ask PixelView a question, with the configured clusters and model; print each step.
+
+    Without a model (`llm.provider: none`) it answers the questions of docs/chat.md. Exit 1
+    when the question could not be answered (the error is printed and stored).
+    """
+    with _agents_container(ctx) as container:
+        answered = asyncio.run(
+            ask(
+                container.chat_runner(),
+                question,
+                thread_id=thread,
+                show=typer.echo,
+                as_json=as_json,
+            )
+        )
+    if not answered:
         raise typer.Exit(1)
 
 

@@ -12,12 +12,15 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from agents.chat import ChatLimits, ChatRunner, TurnModel
 from agents.llm import ChatModel, build_chat_model, model_mode, prices_for, run_budget
 from agents.remember import RememberHandler
 from agents.supervisor import ModelInvestigator
 from agents.triage.graph import Investigator
 from agents.triage.job import TriageHandler
 from agents.triage.runner import TriageRunner
+from api.slack.jobs import SlackJobs
+from api.slack.web import SlackWeb, web_client
 from connectors.kubernetes.client import connect_all
 from connectors.kubernetes.port import KubernetesPort
 from connectors.notify.email.client import EmailNotifier
@@ -79,6 +82,8 @@ class Container:
     memory: MemoryStore | None = None
     """Runbooks and past incidents (Chroma, embedded or server, as `memory` says)."""
     _on_close: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
+    _llm: list[ChatModel | None] = field(default_factory=list, init=False, repr=False)
+    _llm_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def build(
@@ -232,6 +237,17 @@ class Container:
             self.handlers.register(
                 REMEMBER_JOB, RememberHandler(self.sessions, self.clock, self.memory)
             )
+        if self.settings.slack.mode != "off":
+            self.slack_jobs().register(self.handlers)
+
+    def slack_jobs(self) -> SlackJobs:
+        """The Slack bot's jobs: post incidents to their channels, refresh them, post triage."""
+        return SlackJobs(
+            self.sessions,
+            self.clock,
+            SlackWeb(web_client(self.settings.slack)),
+            self.settings.notify.public_url,
+        )
 
     def triage_runner(self) -> TriageRunner:
         """Investigates incidents with this container's clusters (mode `none` for now)."""
@@ -273,6 +289,28 @@ class Container:
             removed=len(done.removed),
         )
 
+    def language_model(self) -> ChatModel | None:
+        """The `llm` settings' model (None: mode `none`), built once, at the first call."""
+        with self._llm_lock:  # a local model loads once, whichever worker thread asks first
+            if not self._llm:
+                self._llm.append(
+                    build_chat_model(self.settings.llm, data_dir=self.settings.data_dir)
+                )
+            return self._llm[0]
+
+    def turn_model(self) -> TurnModel | None:
+        """The `llm` model with one run's budget and prices (None: mode `none`)."""
+        chosen = self.language_model()
+        if chosen is None:
+            return None
+        llm = self.settings.llm
+        return TurnModel(
+            model=chosen,
+            mode=model_mode(chosen),
+            budget=run_budget(llm),
+            prices=prices_for(llm, chosen),
+        )
+
     def investigators(self) -> Callable[[], Investigator | None]:
         """What makes each triage run's investigator.
 
@@ -281,21 +319,35 @@ class Container:
         """
         if self.investigator is not None:
             return self.investigator
-        llm = self.settings.llm
-        lock = threading.Lock()
-        built: list[ChatModel | None] = []
-
-        def model() -> ChatModel | None:
-            with lock:  # a local model loads once, whichever worker thread asks first
-                if not built:
-                    built.append(build_chat_model(llm, data_dir=self.settings.data_dir))
-                return built[0]
 
         def investigator() -> Investigator | None:
-            chosen = model()
-            return None if chosen is None else model_investigator(chosen, llm)
+            chosen = self.language_model()
+            return None if chosen is None else model_investigator(chosen, self.settings.llm)
 
         return investigator
+
+    def chat_runner(self, model: Callable[[], TurnModel | None] | None = None) -> ChatRunner:
+        """Answers chat questions with this container's clusters, memory and `llm` model.
+
+        Args:
+            model: Gives each question its model, instead of the `llm` settings (tests and
+                evals with a scripted model).
+        """
+        chat = self.settings.chat
+        return ChatRunner(
+            sessions=self.sessions,
+            database_url=self.settings.database_url(),
+            clock=self.clock,
+            kubernetes=self.kubernetes,
+            metrics=self.metrics_source,
+            memory=self.memory,
+            model=model or self.turn_model,
+            limits=ChatLimits(
+                max_steps=chat.max_steps,
+                history_turns=chat.history_turns,
+                max_question_chars=chat.max_question_chars,
+            ),
+        )
 
     def inventory(self) -> InventorySync:
         """Syncs the inventory of the Kubernetes clusters this container has ports for."""

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 import core.jobs.models
 import incidents.models.alert
 import incidents.models.audit
+import incidents.models.chat
 import incidents.models.escalation
 import incidents.models.incident
 import incidents.models.integration
@@ -19,6 +20,7 @@ import incidents.models.notification
 import incidents.models.people
 import incidents.models.schedule
 import incidents.models.silence
+import incidents.models.slack
 import incidents.models.triage
 import inventory.models
 
@@ -29,6 +31,7 @@ def model_metadata() -> MetaData:
         core.jobs.models,
         incidents.models.alert,
         incidents.models.audit,
+        incidents.models.chat,
         incidents.models.escalation,
         incidents.models.incident,
         incidents.models.integration,
@@ -36,6 +39,7 @@ def model_metadata() -> MetaData:
         incidents.models.people,
         incidents.models.schedule,
         incidents.models.silence,
+        incidents.models.slack,
         incidents.models.triage,
         inventory.models,
     )

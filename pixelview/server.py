@@ -42,6 +42,8 @@ def serve(
         engine=container.engine,
         metrics=container.metrics,
         version=__version__,
+        clock=container.clock,
+        chat=container.chat_runner(),
         memory=container.memory,
         runbooks_dir=container.runbook_folder(),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tools import incidents, kubernetes, memory, metrics
+from tools import incident_status, incidents, kubernetes, memory, metrics
 from tools.analyzers.tool import k8s_analyze
 from tools.registry import ToolRegistry
 
@@ -11,6 +11,11 @@ def default_registry() -> ToolRegistry:
     """A registry of every shipped tool (read tools only, so far: no write tool ships yet)."""
     registry = ToolRegistry()
     registry.add_read(
-        k8s_analyze, *kubernetes.TOOLS, *incidents.TOOLS, *metrics.TOOLS, *memory.TOOLS
+        k8s_analyze,
+        *kubernetes.TOOLS,
+        *incidents.TOOLS,
+        *incident_status.TOOLS,
+        *metrics.TOOLS,
+        *memory.TOOLS,
     )
     return registry

@@ -6,6 +6,7 @@ once per run, and the decorators pass it to every call.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,16 +59,28 @@ class Invocation:
     truncated: bool
     at: datetime
 
+    def dump(self) -> dict[str, Any]:
+        """As plain JSON data (the time in ISO 8601), as runs and chat messages store it."""
+        data = dataclasses.asdict(self)
+        data["at"] = self.at.isoformat()
+        return data
+
 
 class InvocationLog:
     """Every tool call of a run, in order (evidence for reports, budgets and evals)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, start: int = 0) -> None:
+        """An empty log whose first call is `t<start + 1>`.
+
+        A run that continues an earlier one (a chat thread's next turn) starts after the
+        calls it already made, so that every call id of the conversation is distinct.
+        """
+        self._start = start
         self._entries: list[Invocation] = []
 
     def next_id(self) -> str:
         """The id the next recorded call gets."""
-        return f"t{len(self._entries) + 1}"
+        return f"t{self._start + len(self._entries) + 1}"
 
     def record(self, invocation: Invocation) -> None:
         """Append one call (its `call_id` must be `next_id()`: ids follow the order)."""

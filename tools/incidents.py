@@ -74,6 +74,11 @@ def _line_fields(i: Incident, now: datetime) -> dict[str, Any]:
     }
 
 
+def incident_line(i: Incident, now: datetime) -> IncidentLine:
+    """The incident in a listing."""
+    return IncidentLine(**_line_fields(i, now))
+
+
 def incident_view(i: Incident, now: datetime) -> IncidentView:
     """The incident as a model needs it."""
     acknowledged = when(i.acknowledged_at, now)
@@ -231,7 +236,7 @@ async def incidents_related(args: RelatedArgs, deps: ToolDeps) -> ToolResult[lis
     if not found:
         return ToolResult.no_data(f"no other incident with {on} in the last {args.days} days")
     return ToolResult.ok(
-        [IncidentLine(**_line_fields(i, now)) for i in found],
+        [incident_line(i, now) for i in found],
         message=f"{len(found)} other incidents with {on} in the last {args.days} days",
         untrusted=True,
     )

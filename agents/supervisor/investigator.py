@@ -49,7 +49,8 @@ MAX_STEPS = "max_steps_reached"
 """Report flag: the supervisor used all its steps without an accepted report."""
 LOOP_DETECTED = "loop_detected"
 """Report flag: the supervisor stopped making progress (repeated or refused calls)."""
-_ENDING_FLAGS = {"max_steps": MAX_STEPS, "stalled": LOOP_DETECTED, "budget": BUDGET_EXCEEDED}
+ENDING_FLAGS = {"max_steps": MAX_STEPS, "stalled": LOOP_DETECTED, "budget": BUDGET_EXCEEDED}
+"""The report flag of each way a loop can stop without concluding."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,7 +164,7 @@ def conclude(
             notes.append(f"Dropped proposed action(s) that triage never proposes: {names}.")
     else:
         why = STOPPED.get(outcome.ended, "ended")
-        flags.append(_ENDING_FLAGS.get(outcome.ended, LOOP_DETECTED))
+        flags.append(ENDING_FLAGS.get(outcome.ended, LOOP_DETECTED))
         if draft.status == "determined":
             report = draft
             notes.append(

@@ -7,10 +7,8 @@ report comes back with the invocation log as the run's record of tool calls.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from agents.checkpoints import open_checkpointer
 from agents.triage.graph import Investigator, ModelSpend, TriageContext, build_triage_graph
@@ -22,7 +20,7 @@ from incidents.reader import IncidentReader
 from incidents.triage import RunUsage
 from incidents.triage_report import TriageReport
 from memory.port import MemoryStore
-from tools.context import Invocation, ToolDeps
+from tools.context import ToolDeps
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,16 +82,10 @@ class TriageRunner:
         spent = investigator.spent() if investigator is not None else ModelSpend()
         usage = RunUsage(
             mode=report.mode,
-            tool_calls=[_invocation(i) for i in deps.recorder.entries],
+            tool_calls=[i.dump() for i in deps.recorder.entries],
             llm_calls=spent.llm_calls,
             tokens_in=spent.tokens_in,
             tokens_out=spent.tokens_out,
             cost=spent.cost,
         )
         return TriageOutcome(report=report, usage=usage)
-
-
-def _invocation(call: Invocation) -> dict[str, Any]:
-    data = dataclasses.asdict(call)
-    data["at"] = call.at.isoformat()
-    return data

@@ -107,7 +107,12 @@ def _deliver(request: Request, token: str, source: Source, body: bytes) -> JSONR
             session.commit()
             metrics.alert_rejections.labels(source=source.value).inc()
             return JSONResponse(refused.body, status_code=refused.status)
-        service = IngestService(sessions, clock, triage=state.settings.triage.on_open)
+        service = IngestService(
+            sessions,
+            clock,
+            triage=state.settings.triage.on_open,
+            slack=state.settings.slack.mode != "off",
+        )
         result = service.ingest_in(session, integration, alerts)
         session.commit()
     for item in result.alerts:

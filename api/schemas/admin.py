@@ -24,6 +24,7 @@ class IntegrationOut(Out):
     auto_resolve: bool
     reopen_window_s: int
     enabled: bool
+    slack_channel: str | None
     created_at: datetime
     updated_at: datetime
 

@@ -7,6 +7,7 @@ resolved whatever a caller imported first.
 from incidents.models import (
     alert,
     audit,
+    chat,
     escalation,
     incident,
     integration,
@@ -14,12 +15,14 @@ from incidents.models import (
     people,
     schedule,
     silence,
+    slack,
     triage,
 )
 
 __all__ = [
     "alert",
     "audit",
+    "chat",
     "escalation",
     "incident",
     "integration",
@@ -27,5 +30,6 @@ __all__ = [
     "people",
     "schedule",
     "silence",
+    "slack",
     "triage",
 ]

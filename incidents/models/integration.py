@@ -39,6 +39,8 @@ class Integration(SQLModel, table=True):
     reopen_window_s: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     """A new firing alert reopens an incident of the same group resolved this recently."""
     enabled: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
+    slack_channel: str | None = Field(default=None, sa_column=Column(String(100), nullable=True))
+    """Slack channel id where the Slack bot posts this integration's new incidents."""
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 

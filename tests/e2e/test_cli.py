@@ -44,6 +44,15 @@ def run(*args: str, cwd: Path, **settings: str) -> subprocess.CompletedProcess[s
     )
 
 
+def create_user(cwd: Path, name: str, email: str, role: str, **settings: str) -> str:
+    """`pixelview users create`; the new user's API token."""
+    created = run(
+        "users", "create", "--name", name, "--email", email, "--role", role, cwd=cwd, **settings
+    )
+    assert created.returncode == 0, created.stderr
+    return created.stdout.split("API token (shown once): ")[1].strip()
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -161,19 +170,7 @@ def poll_json(url: str, token: str, ready: Callable[[Any], bool], timeout_s: flo
 def test_demo_runs_the_lab_whose_alerts_open_incidents_until_ctrl_c(tmp_path: Path) -> None:
     port = free_port()
     (tmp_path / "demo.yaml").write_text(DEMO_CONFIG)
-    created = run(
-        "users",
-        "create",
-        "--name",
-        "Ada",
-        "--email",
-        "ada@example.com",
-        "--role",
-        "admin",
-        cwd=tmp_path,
-    )
-    assert created.returncode == 0, created.stderr
-    token = created.stdout.split("API token (shown once): ")[1].strip()
+    token = create_user(tmp_path, "Ada", "ada@example.com", "admin")
     with started("--config", "demo.yaml", "demo", "--port", str(port), cwd=tmp_path) as process:
         base = f"http://127.0.0.1:{port}"
         ready = wait_for(f"{base}/readyz", process)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 
@@ -87,7 +87,7 @@ class FakeHttpServer:
         """Answer every following request with `reply`."""
         self.responder = lambda _request: reply
 
-    def __enter__(self) -> FakeHttpServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

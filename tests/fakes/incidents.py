@@ -9,7 +9,8 @@ from datetime import datetime
 from core.errors import NotFound
 from incidents.models.alert import Alert
 from incidents.models.incident import Incident, TimelineEntry
-from incidents.reader import IncidentReader
+from incidents.models.triage import TriageRun
+from incidents.reader import OPEN, IncidentReader, OnCall
 
 INTEGRATION = uuid.UUID(int=1)
 
@@ -66,12 +67,21 @@ def alert(
 
 
 class StaticIncidents(IncidentReader):
-    """Answers from the incidents and alerts it was given."""
+    """Answers from the incidents, alerts, triage runs and on-call it was given."""
 
-    def __init__(self, incidents: Sequence[Incident], alerts: Sequence[Alert] = ()) -> None:
-        """Serve `incidents` and their `alerts`."""
+    def __init__(
+        self,
+        incidents: Sequence[Incident],
+        alerts: Sequence[Alert] = (),
+        *,
+        triage: Sequence[TriageRun] = (),
+        on_call: Sequence[OnCall] = (),
+    ) -> None:
+        """Serve `incidents` and their `alerts`, triage runs, and who is on call."""
         self._incidents = {i.id: i for i in incidents}
         self._alerts = list(alerts)
+        self._triage = list(triage)
+        self._on_call = list(on_call)
 
     async def get(self, incident_id: int) -> Incident:
         """The incident, or `NotFound`."""
@@ -107,3 +117,25 @@ class StaticIncidents(IncidentReader):
             for i in self._incidents.values()
             if i.id != excluding and i.created_at >= since and i.service == service
         ][:limit]
+
+    async def open_incidents(self, *, severities: Sequence[str] = (), limit: int) -> list[Incident]:
+        """The open incidents of these severities, most severe first, then newest."""
+        rank = ["critical", "error", "warning", "info"]
+        found = [
+            i
+            for i in self._incidents.values()
+            if i.status in OPEN and (not severities or i.severity in severities)
+        ]
+        found.sort(key=lambda i: (rank.index(i.severity), -i.created_at.timestamp()))
+        return found[:limit]
+
+    async def latest_triage(self, incident_id: int) -> TriageRun | None:
+        """The newest run given for the incident."""
+        await self.get(incident_id)
+        runs = [r for r in self._triage if r.incident_id == incident_id]
+        return max(runs, key=lambda r: r.id or 0) if runs else None
+
+    async def on_call(self, at: datetime) -> list[OnCall]:
+        """Who was said to be on call."""
+        del at
+        return list(self._on_call)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from agents.chat import ChatRunner
 from api.app import create_app
 from core.clock import ManualClock
 from core.db.engine import SessionFactory, make_session_factory
@@ -69,11 +71,26 @@ class Api:
         return response
 
 
-@pytest.fixture
-def api(engine: Engine) -> Iterator[Api]:
-    clock = ManualClock(T0)
+@contextmanager
+def api_on(
+    engine: Engine,
+    *,
+    settings: Settings | None = None,
+    clock: ManualClock | None = None,
+    chat: ChatRunner | None = None,
+    **app_args: Any,
+) -> Iterator[Api]:
+    """A client of an app on `engine` (with `settings`, and `chat` as its chat runner), acting
+    as an admin."""
+    clock = clock or ManualClock(T0)
     app = create_app(
-        Settings(), engine=engine, metrics=Metrics("test"), version="test", clock=clock
+        settings or Settings(),
+        engine=engine,
+        metrics=Metrics("test"),
+        version="test",
+        clock=clock,
+        chat=chat,
+        **app_args,
     )
     sessions = make_session_factory(engine)
     with sessions() as session:
@@ -91,6 +108,12 @@ def api(engine: Engine) -> Iterator[Api]:
             sessions=sessions,
             headers={"Authorization": f"Bearer {token}"},
         )
+
+
+@pytest.fixture
+def api(engine: Engine) -> Iterator[Api]:
+    with api_on(engine) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

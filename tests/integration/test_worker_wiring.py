@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from connectors.notify.models import Message, Receipt
-from core.settings import DatabaseSettings, NotifySettings, Settings, WorkerSettings
+from core.settings import DatabaseSettings, NotifySettings, Settings, SlackSettings, WorkerSettings
 from incidents.alerts.schema import AlertIn, AlertState, Severity, Source
 from incidents.escalation.policies import RoutingRuleCreate, create_policy, create_rule
 from incidents.escalation.policy import PolicySpec
@@ -89,3 +91,22 @@ def test_worker_batches_as_configured_and_close_releases_the_notifiers(tmp_path:
 
     container.close()
     assert (email.closed, webhook.closed) == (1, 1)
+
+
+def test_the_slack_jobs_are_registered_when_the_bot_is_on(tmp_path: Path) -> None:
+    database = DatabaseSettings(url=f"sqlite:///{tmp_path / 'pv.db'}")
+    off = Container.build(Settings(database=database))
+    off.register_handlers(Notifiers())
+    assert not [kind for kind in off.handlers.kinds() if kind.startswith("slack.")]
+    off.close()
+    slack = SlackSettings(
+        mode="socket", bot_token=SecretStr("xoxb-1"), app_token=SecretStr("xapp-1")
+    )
+    on = Container.build(Settings(database=database, slack=slack))
+    on.register_handlers(Notifiers())
+    assert [kind for kind in on.handlers.kinds() if kind.startswith("slack.")] == [
+        "slack.post_incident",
+        "slack.post_triage",
+        "slack.update_incident",
+    ]
+    on.close()

@@ -11,13 +11,15 @@ from incidents.triage_report import RunbookCitation, SimilarIncident
 from lab.world.world import LAB_EPOCH
 from memory.chroma import build_memory_store
 from memory.models import IncidentMemory
+from memory.port import MemoryStore
 from memory.runbooks import LIBRARY
 from memory.runbooks.parse import load_runbook
 from tests.unit.lab_tools import lab_deps, oom_world, run
 from tools.memory import runbook_search, similar_incidents
 
 
-def test_runbook_search_finds_the_oom_runbook_and_past_incidents_their_fix(tmp_path: Path) -> None:
+def oom_memory(tmp_path: Path) -> MemoryStore:
+    """A store of three runbooks and one resolved OOM of payments/api (incident 17)."""
     store = build_memory_store(
         MemorySettings(), path=tmp_path / "chroma", clock=ManualClock(LAB_EPOCH)
     )
@@ -35,6 +37,11 @@ def test_runbook_search_finds_the_oom_runbook_and_past_incidents_their_fix(tmp_p
             )
         )
     )
+    return store
+
+
+def test_runbook_search_finds_the_oom_runbook_and_past_incidents_their_fix(tmp_path: Path) -> None:
+    store = oom_memory(tmp_path)
     deps = lab_deps(oom_world())
     deps = type(deps)(**{**deps.__dict__, "memory": store})
     found = run(

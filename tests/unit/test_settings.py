@@ -164,3 +164,23 @@ def test_lab_faults_are_validated_as_settings(monkeypatch: pytest.MonkeyPatch) -
         load_settings()
     monkeypatch.setenv("PIXELVIEW_LAB__FAULTS", "[]")
     assert load_settings().lab.faults == []
+
+
+def test_the_slack_bot_needs_the_tokens_of_its_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().slack.mode == "off"
+    monkeypatch.setenv("PIXELVIEW_SLACK__MODE", "http")
+    monkeypatch.setenv("PIXELVIEW_SLACK__BOT_TOKEN", "xoxb-1")
+    with pytest.raises(ConfigError, match=r"slack\.mode http needs slack\.signing_secret"):
+        load_settings()
+    monkeypatch.setenv("PIXELVIEW_SLACK__SIGNING_SECRET", "s3cr3t-signing")
+    settings = load_settings()
+    assert settings.slack.signing_secret is not None
+    assert "s3cr3t-signing" not in repr(settings) and "xoxb-1" not in repr(settings)
+    monkeypatch.setenv("PIXELVIEW_SLACK__MODE", "socket")
+    with pytest.raises(ConfigError, match=r"slack\.mode socket needs slack\.app_token"):
+        load_settings()
+    monkeypatch.setenv("PIXELVIEW_SLACK__APP_TOKEN", "xapp-1")
+    assert load_settings().slack.mode == "socket"
+    monkeypatch.setenv("PIXELVIEW_SLACK__COMMAND", "pixelview")
+    with pytest.raises(ConfigError, match=r"slack\.command"):
+        load_settings()

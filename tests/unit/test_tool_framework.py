@@ -183,6 +183,9 @@ def test_the_default_registry_has_read_tools_by_domain_and_no_write_tool() -> No
         "incident_timeline",
         "incident_alerts",
         "incidents_related",
+        "incidents_open",
+        "incident_triage",
+        "oncall_now",
         "metrics_query",
     ]
     assert all(t.description and t.schema()["properties"] for t in registry.read_tools())

@@ -14,6 +14,16 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from connectors.notify.errors import RateLimited, failure, parse_retry_after
 from connectors.notify.models import Message, Receipt, SlackTarget
+from connectors.notify.slack.mrkdwn import (
+    MAX_FIELD,
+    MAX_FIELDS,
+    MAX_HEADER,
+    MAX_TEXT,
+    clip,
+    escape,
+    mrkdwn,
+    plain,
+)
 from core.errors import Forbidden, InvalidRequest, PixelViewError, Unavailable
 
 CHANNEL: Final = "slack"
@@ -35,10 +45,6 @@ _AUTH = frozenset(
         "restricted_action",
     }
 )
-_MAX_HEADER = 150  # Block Kit limits, in characters
-_MAX_TEXT = 3000
-_MAX_FIELD = 2000
-_MAX_FIELDS = 10
 
 
 class SlackNotifier:
@@ -62,7 +68,7 @@ class SlackNotifier:
                 unfurl_media=False,
             )
         except SlackApiError as e:
-            raise _api_error(e, target) from e
+            raise api_error(e, f"{CHANNEL} delivery to {target.label()}") from e
         except SlackClientError as e:  # the SDK refused the request before sending it
             raise InvalidRequest(failure(CHANNEL, target.label(), f"bad request: {e}")) from e
         except OSError as e:  # urllib's URLError, refused connections, timeouts
@@ -76,12 +82,18 @@ class SlackNotifier:
         """Nothing to release: the SDK's client opens a connection per request."""
 
 
-def _api_error(e: SlackApiError, target: SlackTarget) -> PixelViewError:
-    """Map a Slack error response to our errors by its `error` code and HTTP status."""
+def api_error(e: SlackApiError, what: str) -> PixelViewError:
+    """Map a Slack error response to our errors by its `error` code and HTTP status.
+
+    The message is `<what> failed: <Slack's error code> (HTTP <status>)`.
+
+    `Unavailable` (its subclass `RateLimited` for 429) may pass; `Forbidden` (the token) and
+    `InvalidRequest` (the channel, the message) will not.
+    """
     status: int = e.response.status_code
     data = e.response.data
     code = str(data.get("error", "unknown_error")) if isinstance(data, dict) else "unknown_error"
-    message = failure(CHANNEL, target.label(), f"{code} (HTTP {status})")
+    message = f"{what} failed: {code} (HTTP {status})"
     if status == 429 or code == "ratelimited":
         headers: dict[str, Any] = dict(e.response.headers or {})
         retry_after = next((str(v) for k, v in headers.items() if k.lower() == "retry-after"), None)
@@ -96,7 +108,7 @@ def _api_error(e: SlackApiError, target: SlackTarget) -> PixelViewError:
 
 def fallback_text(message: Message) -> str:
     """The plain text of notifications and clients that show no blocks."""
-    text = _escape(message.headline())
+    text = escape(message.headline())
     return f"{text} <{message.url}|Open incident>" if message.url else text
 
 
@@ -108,51 +120,25 @@ def blocks(message: Message) -> list[dict[str, Any]]:
     fields = [("Severity", message.severity), ("Status", message.status)]
     fields += list(message.fields.items())
     result: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(_clip(message.headline(), _MAX_HEADER))},
+        {"type": "header", "text": plain(clip(message.headline(), MAX_HEADER))},
         {
             "type": "section",
             "fields": [
-                _mrkdwn(_clip(f"*{_escape(k)}*\n{_escape(v)}", _MAX_FIELD))
-                for k, v in fields[:_MAX_FIELDS]
+                mrkdwn(clip(f"*{escape(k)}*\n{escape(v)}", MAX_FIELD))
+                for k, v in fields[:MAX_FIELDS]
             ],
         },
     ]
     if message.summary.strip():
-        result.append(
-            {"type": "section", "text": _mrkdwn(_clip(_escape(message.summary), _MAX_TEXT))}
-        )
+        result.append({"type": "section", "text": mrkdwn(clip(escape(message.summary), MAX_TEXT))})
     if message.url:
         button = {
             "type": "button",
-            "text": _plain("Open incident"),
+            "text": plain("Open incident"),
             "url": message.url,
             "action_id": "pixelview_open_incident",
         }
         result.append({"type": "actions", "elements": [button]})
     context = f"PixelView incident #{message.incident_id} · {message.event}"
-    result.append({"type": "context", "elements": [_mrkdwn(context)]})
+    result.append({"type": "context", "elements": [mrkdwn(context)]})
     return result
-
-
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text}
-
-
-def _escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn reserves for links and mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _clip(text: str, limit: int) -> str:
-    """At most `limit` characters, ending in an ellipsis when cut, never inside an `&...;`."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    amp = cut.rfind("&")
-    if amp != -1 and amp >= len(cut) - 4 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    return cut + "…"
