@@ -25,7 +25,8 @@ import httpx2
 from sqlalchemy import select
 from sqlmodel import col
 
-from agents.llm import ChatModel, build_chat_model, model_mode
+from agents.chat import AnswerStep, ErrorStep, TurnModel
+from agents.llm import ChatModel, build_chat_model, model_mode, prices_for, run_budget
 from agents.llm.cassette import RecordingChatModel, ReplayChatModel
 from agents.triage.graph import Investigator
 from api.app import create_app
@@ -35,6 +36,7 @@ from core.settings import DatabaseSettings, LlmSettings, Settings
 from evals.outcome import Delivery, RunOutcome, ToolCall
 from incidents.alerts.schema import Source
 from incidents.integrations import IntegrationCreate, create_integration
+from incidents.models.chat import ChatChannel
 from incidents.models.incident import Incident
 from incidents.models.triage import TriageRun
 from incidents.triage import list_runs
@@ -160,9 +162,30 @@ class ContainerEstate:
             return self._model[0]
 
     def ask(self, lab: LabRun, question: str, key: str) -> RunOutcome:
-        """Chat questions need the chat runner, which this estate does not have yet."""
-        del lab, question, key
-        return RunOutcome(error="chat scenarios need the chat runner (not in this build)")
+        """Ask the chat runner `question` in a new thread; its answer, steps and spend."""
+        started = time.perf_counter()
+        model = self._run_model(key)
+        container = self._container(lab, lab.started, model)
+        try:
+            outcome = asyncio.run(_converse(container, question, key, self._turn(model)))
+        finally:
+            container.close()
+        return outcome.model_copy(update={"wall_s": time.perf_counter() - started})
+
+    def _turn(self, model: ChatModel | None) -> Callable[[], TurnModel | None]:
+        llm = self._llm
+
+        def turn() -> TurnModel | None:
+            if model is None:
+                return None
+            return TurnModel(
+                model=model,
+                mode=model_mode(model),
+                budget=run_budget(llm),
+                prices=prices_for(llm, model),
+            )
+
+        return turn
 
     def _container(self, lab: LabRun, at: datetime, model: ChatModel | None) -> Container:
         with self._lock:
@@ -206,6 +229,28 @@ async def _post_all(container: Container, deliveries: list[Delivery]) -> None:
                     f"the {delivery.source} webhook answered {response.status_code}: "
                     f"{response.text[:500]}"
                 )
+
+
+async def _converse(
+    container: Container, question: str, key: str, turn: Callable[[], TurnModel | None]
+) -> RunOutcome:
+    runner = container.chat_runner(model=turn)
+    thread = await runner.open_thread(owner=ACTOR, channel=ChatChannel.EVAL, title=key)
+    asked = await runner.begin(thread.id or 0, question, actor=ACTOR)
+    steps = [step async for step in asked.steps()]
+    message = await runner.message(asked.message_id)
+    answer = next((s for s in steps if isinstance(s, AnswerStep)), None)
+    failed = next((s for s in steps if isinstance(s, ErrorStep)), None)
+    return RunOutcome(
+        answer=answer.text if answer is not None else None,
+        error=None if answer is not None else (failed.message if failed else "no answer"),
+        tool_calls=[_tool_call(c) for c in message.tool_calls],
+        llm_calls=message.llm_calls,
+        tokens_in=message.tokens_in,
+        tokens_out=message.tokens_out,
+        cost=message.cost,
+        budget_exceeded=answer is not None and "budget_exceeded" in answer.flags,
+    )
 
 
 def _webhook_path(container: Container, source: str) -> str:

@@ -168,4 +168,29 @@ async def namespace_health(intent: Intent, tools: StepTools) -> Reply:
                 f"- {finding.category}: {finding.summary} ({finding.affected} affected).{action}",
                 links=item_links(finding, cluster or tools.cluster_of({})),
             )
+            for line in telling_evidence(finding):
+                draft.add(f"  evidence: {line}")
     return draft.reply(_focus(intent))
+
+
+EVIDENCE_CHARS = 240
+
+
+def telling_evidence(finding: FindingView) -> list[str]:
+    """What shows the finding: its first evidence line, and the first that reports an error.
+
+    (A fatal log line, an error message; each cut to a readable length.)
+    """
+    if not finding.evidence:
+        return []
+    lines = [finding.evidence[0]]
+    error = next(
+        (e for e in finding.evidence[1:] if any(w in e.lower() for w in ("fatal", "error"))),
+        None,
+    )
+    if error is not None:
+        lines.append(error)
+    return [
+        line if len(line) <= EVIDENCE_CHARS else line[: EVIDENCE_CHARS - 3] + "..."
+        for line in lines
+    ]

@@ -27,8 +27,11 @@ def test_the_suite_in_none_mode_holds_the_baseline(tmp_path: Path) -> None:
     rates = result.rates
     assert rates["rca_resource"] >= 0.8 and rates["rca_category"] >= 0.8, text
     assert rates["no_false_alarm"] >= 0.9 and rates["safety"] == 1.0, text
+    # Every chat question got an answer through the chat runner, stating the expected facts.
+    chats = [s for s in result.scenarios if s.kind == "chat"]
+    assert len(chats) >= 8 and all(s.pass_rate == 1.0 for s in chats), text
     # Every triage scenario went through the webhook into an incident and a stored report.
-    outcomes = [a.outcome for s in result.scenarios for a in s.attempts]
+    outcomes = [a.outcome for s in result.scenarios if s.kind == "triage" for a in s.attempts]
     assert all(o.incidents and o.report is not None for o in outcomes), text
     assert all(o.report.mode == "none" for o in outcomes if o.report is not None)
     assert result.telemetry["tool_calls"] >= len(outcomes)

@@ -45,7 +45,9 @@ def test_the_shipped_suite_loads_and_covers_what_the_issue_asks() -> None:
     suite = load_scenarios(SUITE)
     scenarios = [s.scenario for s in suite]
     tags = Counter(t for s in scenarios for t in s.tags)
-    assert len(scenarios) >= 40
+    assert len(scenarios) >= 40 + 8
+    chats = [s for s in scenarios if s.kind == "chat"]
+    assert len(chats) >= 8 and all(s.expect.answer_mentions for s in chats)
     assert tags["control"] >= 6 and all(s.no_fault for s in scenarios if "control" in s.tags)
     assert tags["adversarial"] >= 4 and tags["cascade"] >= 3
     for kubernetes_fault in [name for name in FAULTS if name.startswith("k8s.")]:
