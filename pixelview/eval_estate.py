@@ -132,6 +132,7 @@ class ContainerEstate:
             outcome = _read_outcome(container)
         finally:
             container.close()
+        self._note_ending(model, outcome)
         if isinstance(model, ReplayChatModel) and model.remaining and outcome.error is None:
             outcome = outcome.model_copy(
                 update={
@@ -170,7 +171,13 @@ class ContainerEstate:
             outcome = asyncio.run(_converse(container, question, key, self._turn(model)))
         finally:
             container.close()
+        self._note_ending(model, outcome)
         return outcome.model_copy(update={"wall_s": time.perf_counter() - started})
+
+    def _note_ending(self, model: ChatModel | None, outcome: RunOutcome) -> None:
+        """A recorded run that ended on its budget says so, for its replay to end there too."""
+        if isinstance(model, RecordingChatModel) and outcome.budget_exceeded:
+            model.note_ending(budget_seconds=self._llm.budget.max_seconds)
 
     def _turn(self, model: ChatModel | None) -> Callable[[], TurnModel | None]:
         llm = self._llm

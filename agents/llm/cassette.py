@@ -10,6 +10,14 @@ request is the recorded one; any difference fails loudly (`ReplayMismatch`, nami
 and the first difference), since an answer to another question scores nothing. Requests are
 compared on what the model reads: message types, texts, tool calls and their ids, the
 tools' names and schemas; never on ids or metadata that differ from run to run.
+
+Only a time budget makes a run depend on the clock: a recorded run that a slow model made
+run out of seconds stopped after its last recorded call, while its replay takes no time.
+`note_ending` records that the run ended on its budget (`meta.json`: `ended`, `max_seconds`),
+and the replay answers the call after the last recorded one with the same `BudgetExceeded`
+the meter raised, so the run ends where the recorded one did. (When the recorded run was
+stopped at a tool call rather than at a model call, the replay runs that one tool call more
+before it stops.)
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import PrivateAttr
 
+from agents.budget import BudgetExceeded
 from agents.llm.binding import OpenAIToolsChatModel
 from core.errors import PixelViewError
 
@@ -132,6 +141,13 @@ class RecordingChatModel(OpenAIToolsChatModel):
             generations=[ChatGeneration(message=answer)], llm_output={"model_name": name}
         )
 
+    def note_ending(self, *, budget_seconds: float | None) -> None:
+        """Record that the run ended on its budget (`budget_seconds`: its time limit)."""
+        with self._lock:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            meta = {"mode": self.mode, "ended": "budget", "max_seconds": budget_seconds}
+            (self.folder / META).write_text(json.dumps(meta), encoding="utf-8")
+
 
 class ReplayChatModel(OpenAIToolsChatModel):
     """Answers from a cassette, checking each request against the recorded one."""
@@ -139,6 +155,8 @@ class ReplayChatModel(OpenAIToolsChatModel):
     folder: Path
     exchanges: list[dict[str, Any]]
     mode: str
+    ended_on_budget: float | None = None
+    """The recorded run ran out of its budget (of this many seconds) after its last call."""
 
     _position: int = PrivateAttr(default=0)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -158,7 +176,10 @@ class ReplayChatModel(OpenAIToolsChatModel):
             json.loads(path.read_text(encoding="utf-8"))
             for path in sorted(folder.glob("[0-9]*.json"))
         ]
-        return cls(folder=folder, exchanges=exchanges, mode=str(meta["mode"]))
+        budget = float(meta.get("max_seconds") or 0) if meta.get("ended") == "budget" else None
+        return cls(
+            folder=folder, exchanges=exchanges, mode=str(meta["mode"]), ended_on_budget=budget
+        )
 
     @property
     def _llm_type(self) -> str:
@@ -181,6 +202,9 @@ class ReplayChatModel(OpenAIToolsChatModel):
         asked = request_record(messages, kwargs.get("tools"), kwargs.get("tool_choice"))
         with self._lock:
             number = self._position + 1
+            if self._position >= len(self.exchanges) and self.ended_on_budget is not None:
+                limit = self.ended_on_budget
+                raise BudgetExceeded("seconds", used=limit, allowed=limit)
             if self._position >= len(self.exchanges):
                 raise ReplayMismatch(
                     f"{self.folder}: call {number} was not recorded (the recording has "

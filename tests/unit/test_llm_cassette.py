@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
+from agents.budget import BudgetExceeded
 from agents.llm import (
     RecordingChatModel,
     ReplayChatModel,
@@ -59,3 +60,16 @@ def test_a_folder_without_a_recording_is_an_error(tmp_path: Path) -> None:
 def test_first_difference_walks_into_lists_and_mappings() -> None:
     assert first_difference({"a": [1, 2]}, {"a": [1, 3]}) == ".a[1]: recorded 2, now 3"
     assert first_difference([1], [1, 2]) == "request: 1 items recorded, 2 now"
+
+
+def test_a_run_that_ran_out_of_time_ends_at_the_same_call_in_replay(tmp_path: Path) -> None:
+    recorder = RecordingChatModel(
+        inner=ScriptedChatModel(script=[say("looking")]), folder=tmp_path, mode="local:slow"
+    )
+    recorder.invoke(ASK)
+    recorder.note_ending(budget_seconds=300)
+    replay = ReplayChatModel.load(tmp_path)
+    assert replay.ended_on_budget == 300
+    replay.invoke(ASK)
+    with pytest.raises(BudgetExceeded, match="300 of 300 seconds"):
+        replay.invoke(ASK)
