@@ -129,12 +129,14 @@ class RecordingChatModel(OpenAIToolsChatModel):
             number = self._count
             self.folder.mkdir(parents=True, exist_ok=True)
             (self.folder / META).write_text(json.dumps({"mode": self.mode}), encoding="utf-8")
+            # Keys keep their order: a tool call's arguments come back as the model gave them,
+            # and the conversation that quotes them reads the same in the replay.
             exchange = {
                 "request": request_record(messages, tools, tool_choice),
                 "answer": answer_record(answer),
             }
             (self.folder / f"{number:03d}.json").write_text(
-                json.dumps(exchange, indent=1, sort_keys=True, default=str), encoding="utf-8"
+                json.dumps(exchange, indent=1, default=str), encoding="utf-8"
             )
         name = answer.response_metadata.get("model_name") or self.mode
         return ChatResult(

@@ -5,9 +5,12 @@ specialists (each a tool loop of its own over the run's `ToolDeps`) and conclude
 `submit_report`, which is checked outside the model. Whatever the model does, the report
 comes from here:
 
-- an accepted submission, less any forbidden action (flag `forbidden_action_dropped`);
+- an accepted submission, less any forbidden action (flag `forbidden_action_dropped`); but an
+  accepted `undetermined` submission does not replace a draft that names a cause (the
+  analyzers are the floor: the draft stands, with the model's words in its summary);
 - else, when the loop ended on a guard (steps, stall, budget), the analyzers' draft when it
-  names a cause, or an undetermined report; the summary says which and why;
+  names a cause or found the named scope healthy (`no_fault`), or an undetermined report;
+  the summary says which and why;
 - flagged `untrusted_instruction` when any untrusted text of the run (alerts, tool outputs)
   tried to instruct the agent, and `budget_exceeded` when the run reached a limit.
 
@@ -156,7 +159,19 @@ def conclude(
     `budget` is the run's limit that refused a call, in the supervisor's loop or a specialist's.
     """
     flags, notes = list(draft.flags), []
-    if accepted is not None and accepted.report is not None:
+    if (
+        accepted is not None
+        and accepted.report is not None
+        and accepted.report.status == "undetermined"
+        and draft.status == "determined"
+    ):
+        # The analyzers are the floor: a model that cannot conclude does not erase their cause.
+        report = draft
+        notes.append(
+            "The model could not determine a cause; this is the analyzers' report, which "
+            f"its evidence supports. The model said: {accepted.report.summary}"
+        )
+    elif accepted is not None and accepted.report is not None:
         report = accepted.report
         if accepted.dropped:
             flags.append(FORBIDDEN_ACTION)
@@ -165,7 +180,7 @@ def conclude(
     else:
         why = STOPPED.get(outcome.ended, "ended")
         flags.append(ENDING_FLAGS.get(outcome.ended, LOOP_DETECTED))
-        if draft.status == "determined":
+        if draft.status in ("determined", "no_fault"):
             report = draft
             notes.append(
                 f"The model's investigation {why} without a report that checks out; this is "

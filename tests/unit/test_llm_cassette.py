@@ -73,3 +73,13 @@ def test_a_run_that_ran_out_of_time_ends_at_the_same_call_in_replay(tmp_path: Pa
     replay.invoke(ASK)
     with pytest.raises(BudgetExceeded, match="300 of 300 seconds"):
         replay.invoke(ASK)
+
+
+def test_tool_call_arguments_keep_the_models_order(tmp_path: Path) -> None:
+    answer = call("k8s_list_pods", status="any", namespace="payments", node=None)
+    RecordingChatModel(inner=ScriptedChatModel(script=[answer]), folder=tmp_path, mode="m").invoke(
+        ASK
+    )
+    replayed = ReplayChatModel.load(tmp_path).invoke(ASK)
+    assert isinstance(replayed, AIMessage)
+    assert list(replayed.tool_calls[0]["args"]) == ["status", "namespace", "node"]

@@ -116,11 +116,13 @@ def test_a_cycling_specialist_and_a_supervisor_that_never_submits_are_stopped() 
     nudges = [str(m.content) for m in run.model.received[-1] if m.type == "human"][1:]
     assert nudges == ["Conclude by calling submit_report."] * 2
     report = run.report
-    assert report.status == "undetermined" and report.root_cause is None
+    # The healthy scope the alert names stands as the analyzers found it: no fault.
+    assert report.status == "no_fault" and report.root_cause is None
     assert report.flags == [LOOP_DETECTED]
-    assert report.summary.startswith(
-        "The model's investigation stopped making progress without a report that checks out, "
-        "and the analyzers found no cause"
+    assert report.summary.startswith("The checks found nothing wrong with cluster lab")
+    assert (
+        "The model's investigation stopped making progress without a report that checks out; "
+        "this is the analyzers' report." in report.summary
     )
 
 

@@ -193,3 +193,15 @@ def test_alert_text_reaches_the_supervisor_fenced_and_cannot_close_its_fence() -
     assert '<untrusted source="k8s_analyze t1">' in text  # the analyzers' findings quote logs
     assert UNTRUSTED_INSTRUCTION in run.report.flags
     assert "alerts of incident 1" in run.report.summary
+
+
+def test_a_model_that_cannot_conclude_does_not_erase_the_analyzers_cause() -> None:
+    script = [call("submit_report", status="undetermined", summary="I could not find the logs.")]
+    run = triage(oom_world(), script, labels=OOM_LABELS)
+
+    report = run.report
+    assert report.status == "determined" and report.root_cause == API
+    assert report.category == "resource.memory"
+    assert [e.call_id for e in report.evidence] and all(e.call_id == "t1" for e in report.evidence)
+    assert "The model could not determine a cause; this is the analyzers' report" in report.summary
+    assert "The model said: I could not find the logs." in report.summary
