@@ -42,6 +42,10 @@ HEARTBEAT_S = 15.0
 """A comment line after this long without an event keeps proxies from closing the stream."""
 RETRY_MS = 3000
 """How long the browser waits before reconnecting."""
+BATCH = 1000
+"""Rows of each kind one poll reads at most. Timeline entries past it come in the next polls;
+alerts past it in one poll's window are not sent one by one (a page that re-renders reads
+them all from the database anyway)."""
 
 
 @dataclass(frozen=True)
@@ -137,12 +141,14 @@ class LiveFeed:
         started = self._clock.now()
         events: list[Event] = []
         with self._sessions() as session:
-            alerts = activity.alerts_seen_since(session, cursor.alerts_since - OVERLAP)
+            alerts = activity.alerts_seen_since(session, cursor.alerts_since - OVERLAP, limit=BATCH)
             for row in alerts:
                 alert = AlertOut.model_validate(row)
                 if sent.alert_is_new(alert):
                     events.append(Event("alert", alert.model_dump(mode="json")))
-            entries = activity.timeline_after(session, max(0, cursor.timeline_id - ID_MARGIN))
+            entries = activity.timeline_after(
+                session, max(0, cursor.timeline_id - ID_MARGIN), limit=BATCH
+            )
             by_incident: dict[int, list[TimelineEntryOut]] = {}
             for entry in entries:
                 if entry.id is not None and sent.entry_is_new(entry.id):

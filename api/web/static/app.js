@@ -131,6 +131,8 @@
     });
     feed.addEventListener("error", () => {
       if (state) { state.hidden = false; state.textContent = "reconnecting"; state.classList.add("down"); }
+      // A refused stream (the session ended) is not retried by the browser: to the login.
+      if (feed.readyState === EventSource.CLOSED) api("GET", "/api/v1/users/me").catch(() => {});
     });
     for (const kind of wanted) {
       feed.addEventListener(kind, (event) => {
