@@ -78,6 +78,10 @@
   /* ------------------------------------------------------------ live regions */
 
   let refreshing = null, again = false, timer = null;
+  // The HTML each region had from the server: a region the server renders the same is left
+  // alone (its charts, open details and scroll stay as they are).
+  const served = new WeakMap();
+  for (const region of document.querySelectorAll("[data-live]")) served.set(region, region.outerHTML);
 
   async function refresh() {
     if (refreshing) { again = true; return refreshing; }
@@ -88,13 +92,15 @@
         const doc = new DOMParser().parseFromString(await response.text(), "text/html");
         for (const region of document.querySelectorAll("[data-live]")) {
           const next = doc.querySelector('[data-live="' + region.dataset.live + '"]');
-          if (!next) continue;
+          if (!next || next.outerHTML === served.get(region)) continue;
           const known = new Set(Array.from(region.querySelectorAll("[data-key]"), (el) => el.dataset.key));
           for (const el of next.querySelectorAll("[data-key]")) {
             if (!known.has(el.dataset.key) && el.tagName !== "TBODY") el.classList.add("fresh");
           }
-          region.replaceWith(next);
-          updateTimes(next);
+          const adopted = document.importNode(next, true);
+          served.set(adopted, next.outerHTML);
+          region.replaceWith(adopted);
+          updateTimes(adopted);
         }
         document.dispatchEvent(new CustomEvent("pv:refreshed"));
       } finally {

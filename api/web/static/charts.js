@@ -129,14 +129,19 @@
     el._plot = plot;
   }
 
-  function drawAll() {
-    for (const el of document.querySelectorAll('[data-chart="volume"]')) drawVolume(el);
-    for (const el of document.querySelectorAll('[data-chart="series"]')) drawSeries(el);
+  /* Charts not drawn yet: all of them at first, then those a live refresh brought. */
+  function drawNew() {
+    for (const el of document.querySelectorAll("[data-chart]:not([data-drawn])")) {
+      el.dataset.drawn = "1";
+      if (el.dataset.chart === "volume") drawVolume(el);
+      else if (el.dataset.chart === "series") drawSeries(el);
+    }
   }
 
   function start() {
     if (!window.uPlot || !window.PV) return;
-    drawAll();
+    drawNew();
+    document.addEventListener("pv:refreshed", drawNew);
     let timer = null;
     if (window.PV.feed) {
       window.PV.feed.addEventListener("alert", () => {
