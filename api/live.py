@@ -8,7 +8,9 @@ broker. It sends
     event: incident    data: {"incident": an `IncidentOut`, "entries": [`TimelineEntryOut`...]}
 
 each with `id: <cursor>`: a browser that reconnects sends it back as `Last-Event-ID` and the
-new stream resumes there. Alerts are followed by `last_seen`, incidents by their timeline
+new stream resumes there. A page renders the cursor of the moment it was rendered and opens
+its first stream with `?after=<cursor>`, so a change between the render and the connection
+is not lost. Alerts are followed by `last_seen`, incidents by their timeline
 entries' ids; both are read again with an overlap (10 s, 100 ids), so that a row committed a
 little after the instant or id it carries is not missed. Within a stream what was sent is not
 sent again; a resumed stream sends its overlap again, since it cannot know what its
@@ -126,14 +128,18 @@ class LiveFeed:
         """End every stream within a poll (the server is stopping)."""
         self._stopping.set()
 
-    def start(self, last_event_id: str | None) -> tuple[Cursor, _Sent]:
-        """Resume at `Last-Event-ID` (with its overlap), else start from now."""
-        resumed = Cursor.decode(last_event_id)
+    def now(self) -> Cursor:
+        """The cursor of this instant (a page renders it, so its stream starts there)."""
+        with self._sessions() as session:
+            return Cursor(self._clock.now(), activity.last_timeline_id(session))
+
+    def start(self, resume: str | None) -> tuple[Cursor, _Sent]:
+        """Resume at a cursor (with its overlap), else start from now."""
+        resumed = Cursor.decode(resume)
         if resumed is not None:
             floor = Cursor(resumed.alerts_since - OVERLAP, resumed.timeline_id - ID_MARGIN)
             return resumed, _Sent(floor=floor)
-        with self._sessions() as session:
-            now = Cursor(self._clock.now(), activity.last_timeline_id(session))
+        now = self.now()
         return now, _Sent(floor=now)
 
     def poll(self, cursor: Cursor, sent: _Sent) -> tuple[list[Event], Cursor]:
@@ -163,13 +169,13 @@ class LiveFeed:
         sent.forget_before(after)
         return events, after
 
-    async def stream(self, last_event_id: str | None) -> AsyncIterator[str]:
-        """The SSE text of a stream that resumes after `last_event_id` (None: from now).
+    async def stream(self, resume: str | None) -> AsyncIterator[str]:
+        """The SSE text of a stream that resumes at the cursor `resume` (None: from now).
 
         A client that goes away ends it: Starlette cancels the response when it hears the
         disconnect.
         """
-        cursor, sent = await asyncio.to_thread(self.start, last_event_id)
+        cursor, sent = await asyncio.to_thread(self.start, resume)
         yield f"retry: {RETRY_MS}\n\n"
         deadline = time.monotonic() + self.stream_s
         quiet_since = time.monotonic()

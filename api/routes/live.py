@@ -25,6 +25,9 @@ def events(
     request: Request,
     caller: CurrentCaller,
     last_event_id: Annotated[str | None, Header(description="Resume after this event.")] = None,
+    after: Annotated[
+        str | None, Query(description="Start at this cursor (an event id); the header wins.")
+    ] = None,
 ) -> StreamingResponse:
     """New and changed alerts (`event: alert`) and incidents (`event: incident`) as they happen.
 
@@ -34,7 +37,7 @@ def events(
     del caller
     feed: LiveFeed = request.app.state.live_feed
     return StreamingResponse(
-        feed.stream(last_event_id),
+        feed.stream(last_event_id or after),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

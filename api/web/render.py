@@ -88,6 +88,7 @@ def render(
     context.update(
         me=caller.user if caller else None,
         csrf=signer.csrf_token(cookie) if cookie and caller else "",
+        live_after=request.app.state.live_feed.now().encode() if caller else "",
         csrf_field=CSRF_FIELD,
         now=request.app.state.clock.now(),
     )

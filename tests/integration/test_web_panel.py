@@ -179,6 +179,7 @@ def test_every_page_shows_the_data_with_links_between_them(api: Api) -> None:
 
     overview = client.get("/", headers=HTML).text
     assert f'href="/incidents/{incident}"' in overview
+    assert f'data-live-after="{T0.isoformat()}~' in overview
     assert "platform" in overview and "Ada" in overview  # on call now
     assert "determined" in overview and "Deployment payments/api" in overview
 
@@ -288,6 +289,9 @@ def test_the_events_stream_resumes_after_its_last_event_id(
     resumed = client.get("/api/v1/events", headers=helper.headers | {"Last-Event-ID": before})
     kinds = [kind for kind, _ in events_of(resumed.text)]
     assert kinds == ["alert", "incident"]
+    # A page's first stream starts at the cursor the page was rendered with.
+    first = client.get("/api/v1/events", params={"after": before}, headers=helper.headers)
+    assert [kind for kind, _ in events_of(first.text)] == kinds
     last = Cursor.decode(events_of(resumed.text)[-1][1])
     assert last is not None
     again = client.get("/api/v1/events", headers=helper.headers | {"Last-Event-ID": last.encode()})

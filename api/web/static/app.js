@@ -103,6 +103,8 @@
           updateTimes(adopted);
         }
         document.dispatchEvent(new CustomEvent("pv:refreshed"));
+      } catch (error) {
+        // The page is going away, or the server is out of reach: the next event tries again.
       } finally {
         refreshing = null;
         if (again) { again = false; schedule(); }
@@ -130,7 +132,8 @@
   }
 
   if (csrf && window.EventSource) {
-    feed = new EventSource("/api/v1/events");
+    // From the instant the page was rendered: nothing that changed since is missed.
+    feed = new EventSource("/api/v1/events?after=" + encodeURIComponent(body.dataset.liveAfter || ""));
     const state = document.getElementById("live-state");
     feed.addEventListener("open", () => {
       if (state) { state.hidden = false; state.textContent = "live"; state.classList.remove("down"); }
