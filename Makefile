@@ -72,11 +72,11 @@ compose-check: env ## compose.yaml against the Compose specification's JSON sche
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
 
 .PHONY: system-deps
-system-deps: ## install the Debian packages the tests use (Prometheus, Alertmanager) when missing
+system-deps: ## install the Debian packages the tests use (Prometheus, Alertmanager, Chromium) when missing
 	@scripts/system-deps.sh
 
 .PHONY: services
-services: system-deps ## make sure the servers the tests use are there (PostgreSQL running; Prometheus installed)
+services: system-deps ## make sure the servers the tests use are there (PostgreSQL running; Prometheus, Chromium installed)
 	@scripts/ensure-postgres.sh
 
 .PHONY: test-unit
@@ -90,6 +90,12 @@ test-integration: env services ## tests against real servers (SQLite and Postgre
 .PHONY: test-e2e
 test-e2e: env services ## the pixelview command as a user runs it
 	$(PYTEST) -m e2e
+
+# Debian's chromium (make system-deps) driven by Playwright; REQUIRE_BROWSER=1 turns a missing
+# browser into a failure instead of a skip. Screenshots of every page land in artifacts/screenshots/.
+.PHONY: test-browser
+test-browser: env services ## the web panel in real Chromium against the demo (screenshots: artifacts/screenshots/)
+	REQUIRE_BROWSER=1 $(PYTEST) -m browser
 
 # The local model's tier has an environment of its own: with llama-cpp-python installed,
 # `llm.provider: auto` picks the local model, which the demo's .venv should not.
@@ -107,7 +113,7 @@ test-local-llm: $(LLM_VENV)/.synced ## the real local model (first run compiles 
 check: lint typecheck contracts compose-check ## every static gate
 
 .PHONY: test
-test: check test-unit test-integration test-e2e test-local-llm ## every gate and every test tier
+test: check test-unit test-integration test-e2e test-browser test-local-llm ## every gate and every test tier
 	@echo "make test: all gates and tiers passed"
 
 .PHONY: bench

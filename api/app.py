@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -11,14 +12,29 @@ from sqlalchemy import Engine
 
 from agents.chat import ChatRunner
 from api.errors import install_error_handlers
+from api.live import LiveFeed
 from api.metrics import install_metrics
 from api.middleware import RequestContext
-from api.routes import admin, health, incidents, ingest, inventory, paging, runbooks, triage
+from api.routes import (
+    admin,
+    health,
+    incidents,
+    ingest,
+    inventory,
+    live,
+    paging,
+    runbooks,
+    series,
+    triage,
+)
 from api.routes import chat as chat_routes
+from api.sessions import SessionSigner
 from api.slack.bot import SlackBot
 from api.slack.chat import SlackChat
 from api.slack.chat_runner import RunnerChat
 from api.slack.http import mount_events
+from api.web import install_web
+from connectors.prometheus.port import MetricsPort
 from core.clock import Clock, SystemClock
 from core.crypto import SecretBox
 from core.db.engine import make_session_factory
@@ -38,8 +54,9 @@ def create_app(
     runbooks_dir: Path | None = None,
     chat: ChatRunner | None = None,
     slack_chat: SlackChat | None = None,
+    metrics_source: MetricsPort | None = None,
 ) -> FastAPI:
-    """Build the API on an engine and metrics owned by the caller.
+    """Build the API and the web panel on an engine and metrics owned by the caller.
 
     The caller (the composition root or a test) creates and disposes of the
     engine, so the app holds no module-level state and several apps can live in
@@ -48,6 +65,10 @@ def create_app(
     they answer 503. With `slack.mode` on, the Slack bot comes with the app (`POST
     /slack/events` in `http` mode; a Socket Mode connection while the app runs in `socket`
     mode), its mentions, DMs and `ask` answered by `slack_chat`, else by `chat`.
+    `metrics_source` is the metrics backend the panel's charts read
+    (`/api/v1/metrics/query_range`); without one they say there is none. The
+    caller stops `app.state.live_feed` when the server stops, which ends the
+    live streams.
     """
     sessions = make_session_factory(engine)
     clock = clock or SystemClock()
@@ -90,6 +111,17 @@ def create_app(
     app.state.runbooks_dir = runbooks_dir
     app.state.secret_box = SecretBox(settings.security.secret_key.get_secret_value())
     app.state.chat = chat
+    app.state.metrics_source = metrics_source
+    app.state.session_signer = SessionSigner(
+        settings.security.secret_key.get_secret_value(),
+        lifetime=timedelta(hours=settings.web.session_hours),
+    )
+    app.state.live_feed = LiveFeed(
+        app.state.sessions,
+        app.state.clock,
+        poll_s=settings.web.live_poll_s,
+        stream_s=settings.web.live_stream_s,
+    )
 
     install_error_handlers(app)
     install_metrics(app, metrics, app.state.sessions)
@@ -98,12 +130,15 @@ def create_app(
     app.include_router(health.router)
     app.include_router(ingest.router)
     app.include_router(triage.router)  # before incidents: its `{action}` route
+    app.include_router(live.router)  # before incidents: `/alerts/volume` before `/alerts/{id}`
     app.include_router(incidents.router)
     app.include_router(admin.router)
     app.include_router(paging.router)
     app.include_router(inventory.router)
     app.include_router(runbooks.router)
     app.include_router(chat_routes.router)
+    app.include_router(series.router)
     if bot is not None and bot.mode == "http":
         mount_events(app, bot)
+    install_web(app)
     return app

@@ -1,12 +1,20 @@
-"""Request dependencies: the database session factory, the clock, the current user."""
+"""Request dependencies: the database session factory, the clock, the current user.
+
+A caller is authenticated by `Authorization: Bearer <API token>`, or by the web panel's
+session cookie (`api/sessions.py`); a state-changing request authenticated by the cookie must
+carry its CSRF token too. Either way the caller is the same user, with the same role checks
+and the same audit log.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.sessions import COOKIE_NAME, CSRF_HEADER, SAFE_METHODS, SessionSigner
 from core.clock import Clock
 from core.db.engine import SessionFactory
 from core.errors import Forbidden, InvalidRequest, PixelViewError
@@ -55,19 +63,51 @@ class Caller:
             )
 
 
+def session_signer(request: Request) -> SessionSigner:
+    """The app's signer of web panel sessions."""
+    signer: SessionSigner = request.app.state.session_signer
+    return signer
+
+
+def cookie_user(request: Request, factory: SessionFactory, now: datetime) -> User | None:
+    """The active user of the request's session cookie, when it has a valid one."""
+    cookie = request.cookies.get(COOKIE_NAME)
+    claim = SessionSigner.parse(cookie) if cookie else None
+    if claim is None:
+        return None
+    with factory() as session:
+        user = session.get(User, claim.user_id)
+    if user is None or not user.active:
+        return None
+    return user if session_signer(request).verify(claim, user.token_hash, now=now) else None
+
+
 def current_caller(
-    request: Request, factory: Annotated[SessionFactory, Depends(sessions)]
+    request: Request,
+    factory: Annotated[SessionFactory, Depends(sessions)],
+    app_clock: Annotated[Clock, Depends(clock)],
 ) -> Caller:
-    """Authenticate `Authorization: Bearer <token>` (a user's API token)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+    """Authenticate `Authorization: Bearer <token>` (a user's API token) or the panel's cookie."""
+    request_id = request.headers.get("x-request-id")
+    header = request.headers.get("authorization")
+    if header is None and COOKIE_NAME in request.cookies:
+        user = cookie_user(request, factory, app_clock.now())
+        if user is None:
+            raise Unauthenticated("the session has expired or its user is disabled; log in again")
+        cookie = request.cookies[COOKIE_NAME]
+        if request.method not in SAFE_METHODS and not session_signer(request).csrf_ok(
+            cookie, request.headers.get(CSRF_HEADER)
+        ):
+            raise Forbidden(f"a request authenticated by the session cookie needs {CSRF_HEADER}")
+        return Caller(user=user, request_id=request_id)
+    scheme, _, token = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send `Authorization: Bearer <API token>`")
     with factory() as session:
         user = authenticate_user(session, token.strip())
     if user is None:
         raise Unauthenticated("the API token is unknown or its user is disabled")
-    return Caller(user=user, request_id=request.headers.get("x-request-id"))
+    return Caller(user=user, request_id=request_id)
 
 
 Sessions = Annotated[SessionFactory, Depends(sessions)]

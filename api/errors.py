@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from api.deps import Unauthenticated
+from api.web.render import is_page, render
 from core.errors import (
     ConfigError,
     Conflict,
@@ -50,10 +51,12 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers for domain, validation and unexpected errors."""
 
     @app.exception_handler(PixelViewError)
-    async def _domain(request: Request, exc: PixelViewError) -> JSONResponse:
+    async def _domain(request: Request, exc: PixelViewError) -> Response:
         status = status_for(exc)
         if status >= 500:
             log.error("api.domain_error", path=request.url.path, error=exc.message, code=exc.code)
+        if is_page(request):
+            return render(request, "error.html", None, status_code=status, error=exc)
         return JSONResponse({"error": exc.code, "message": exc.message}, status_code=status)
 
     @app.exception_handler(RequestValidationError)

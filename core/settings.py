@@ -64,6 +64,19 @@ class ApiSettings(Section):
     port: int = Field(8080, ge=1, le=65535)
 
 
+class WebSettings(Section):
+    """The web panel served by the API (see docs/web.md)."""
+
+    session_hours: float = Field(12.0, gt=0, le=720)
+    """How long a login lasts before the panel asks for the API token again."""
+    cookie_secure: bool | None = None
+    """Send the session cookie over HTTPS only; unset: when the request came over HTTPS."""
+    live_poll_s: float = Field(2.0, ge=0.1, le=60)
+    """How often a live stream (`/api/v1/events`) looks for new and changed alerts and incidents."""
+    live_stream_s: float = Field(300.0, ge=1, le=3600)
+    """How long one live stream lasts before the browser reconnects (and resumes where it was)."""
+
+
 class WorkerSettings(Section):
     """The job worker (in `serve`, and in each `pixelview worker` process)."""
 
@@ -404,6 +417,7 @@ class Settings(BaseSettings):
     """Folder for the embedded mode's files (SQLite database, vector store)."""
     database: DatabaseSettings = DatabaseSettings()
     api: ApiSettings = ApiSettings()
+    web: WebSettings = WebSettings()
     worker: WorkerSettings = WorkerSettings()
     inventory: InventorySettings = InventorySettings()
     kubernetes: KubernetesSettings = KubernetesSettings()

@@ -54,6 +54,11 @@ def transition(status: IncidentStatus, action: Action) -> IncidentStatus:
     raise Conflict(f"cannot {action.value} the incident: {reason} (allowed from: {allowed})")
 
 
+def allowed_actions(status: IncidentStatus) -> list[Action]:
+    """The actions the rules allow from `status`, in the order of `Action`."""
+    return [action for action in Action if status in _ALLOWED[action]]
+
+
 def is_open(status: IncidentStatus) -> bool:
     """Triggered, acknowledged or in progress."""
     return status != S.RESOLVED

@@ -232,6 +232,17 @@ def list_runs(session: Session, incident_id: int) -> list[TriageRun]:
     )
 
 
+def recent_runs(session: Session, *, limit: int = 10) -> list[tuple[TriageRun, Incident]]:
+    """The newest runs of every incident, each with its incident, newest first."""
+    rows = session.execute(
+        select(TriageRun, Incident)
+        .join(Incident, col(Incident.id) == col(TriageRun.incident_id))
+        .order_by(col(TriageRun.id).desc())
+        .limit(limit)
+    ).all()
+    return [(run, incident) for run, incident in rows]
+
+
 def _locked(session: Session, run_id: int) -> TriageRun:
     run = session.scalars(
         select(TriageRun).where(col(TriageRun.id) == run_id).with_for_update()

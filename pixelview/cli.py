@@ -151,7 +151,11 @@ def demo_command(ctx: typer.Context, host: HostOption = None, port: PortOption =
     driver = LabDriver(
         run, http_poster(local_url(host, port), path), clock, tick_s=settings.lab.tick_s
     )
-    typer.echo(f"PixelView demo: open http://{host}:{port}/docs  (Ctrl-C stops it)", err=True)
+    typer.echo(
+        f"PixelView demo: open http://{host}:{port}/ (log in with a token of "
+        "`pixelview users create`; the API is at /docs)  (Ctrl-C stops it)",
+        err=True,
+    )
     for line in schedule_lines(run):
         typer.echo(f"  lab: {line}", err=True)
     serve(container, host=host, port=port, background=[driver])

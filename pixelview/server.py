@@ -46,14 +46,16 @@ def serve(
         chat=container.chat_runner(),
         memory=container.memory,
         runbooks_dir=container.runbook_folder(),
+        metrics_source=container.metrics_source,
     )
     worker = container.worker() if settings.worker.in_process else None
     if worker is not None:
         container.load_runbooks()
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(
             app, host=host, port=port, log_config=None, lifespan="on", server_header=False
-        )
+        ),
+        on_exit=app.state.live_feed.stop,
     )
     # uvicorn re-raises the signal that stopped it once it has shut down; a
     # handler of ours then records it instead of the default one killing the
@@ -78,6 +80,23 @@ def serve(
         log.info("pixelview.stopped")
     if not server.started:
         raise ConfigError(f"the API could not start on {host}:{port} (see the log line above)")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, which also ends the live streams when told to stop.
+
+    uvicorn waits for every open response before it stops, and a live stream
+    (`/api/v1/events`) would otherwise only end at its `web.live_stream_s`.
+    """
+
+    def __init__(self, config: uvicorn.Config, *, on_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """Stop the live streams, then stop as uvicorn does."""
+        self._on_exit()
+        super().handle_exit(sig, frame)
 
 
 def run_worker(container: Container, *, concurrency: int | None) -> None:

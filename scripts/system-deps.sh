@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite runs for real: Prometheus and
-# Alertmanager (lab/servers/prometheus.py starts them on loopback).
+# Alertmanager (lab/servers/prometheus.py starts them on loopback), and Chromium
+# (the browser tier drives /usr/bin/chromium with Playwright: Playwright's own
+# browser download is never used).
 # Idempotent: does nothing when the binaries are already on PATH.
 #
-# Debian names the binaries prometheus, promtool (package prometheus) and
-# prometheus-alertmanager, amtool (package prometheus-alertmanager).
+# Debian names the binaries prometheus, promtool (package prometheus),
+# prometheus-alertmanager, amtool (package prometheus-alertmanager) and
+# chromium (package chromium).
 set -euo pipefail
 
-packages=(prometheus prometheus-alertmanager)
+packages=(prometheus prometheus-alertmanager chromium)
 
 have_all() {
   command -v prometheus >/dev/null && command -v promtool >/dev/null &&
-    { command -v prometheus-alertmanager >/dev/null || command -v alertmanager >/dev/null; }
+    { command -v prometheus-alertmanager >/dev/null || command -v alertmanager >/dev/null; } &&
+    [[ -x /usr/bin/chromium ]]
 }
 
 if have_all; then
-  echo "system-deps: prometheus, promtool and alertmanager already installed; nothing to do"
+  echo "system-deps: prometheus, promtool, alertmanager and chromium already installed; nothing to do"
   exit 0
 fi
 
@@ -74,8 +78,8 @@ for daemon in prometheus prometheus-alertmanager alertmanager; do
 done
 
 if ! have_all; then
-  echo "system-deps: error: installed ${packages[*]} but prometheus, promtool or" \
-    "alertmanager is still not on PATH" >&2
+  echo "system-deps: error: installed ${packages[*]} but prometheus, promtool," \
+    "alertmanager or /usr/bin/chromium is still missing" >&2
   exit 1
 fi
-echo "system-deps: installed $(prometheus --version 2>&1 | head -n1)"
+echo "system-deps: installed $(prometheus --version 2>&1 | head -n1); $(/usr/bin/chromium --version 2>/dev/null | head -n1)"

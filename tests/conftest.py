@@ -21,7 +21,7 @@ from core.logs import configure_logging
 from lab.servers.postgres import check_reachable, scratch_database
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-TIERS = ("unit", "integration", "e2e")
+TIERS = ("unit", "integration", "e2e", "browser")
 TESTS_DIR = Path(__file__).parent
 
 

@@ -23,6 +23,7 @@ from agents.llm import InstalledProbe, build_chat_model, default_model_dir
 from agents.llm.llama import LlamaCppChat
 from agents.loop import LoopLimits, ToolLoop
 from core.settings import LlmLocalSettings, LlmSettings
+from tests import required
 from tests.fakes.tool_loop import run_tool_loop
 from tests.unit.lab_tools import lab_deps, oom_world
 from tools.kubernetes.pods import k8s_list_pods as k8s_list_pods_tool
@@ -34,9 +35,7 @@ DATA_DIR = Path(__file__).resolve().parents[2] / ".cache" / "pixelview-test"
 
 def unavailable(reason: str) -> None:
     """Skip, except in the tier that installed the extra (`make test-local-llm`): fail there."""
-    if os.environ.get("REQUIRE_LOCAL_LLM") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    required.unavailable(reason, required_by="REQUIRE_LOCAL_LLM")
 
 
 @pytest.fixture(scope="module")

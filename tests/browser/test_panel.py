@@ -1,0 +1,244 @@
+"""The web panel in Chromium against the real demo: a lab fault becomes an incident live.
+
+One story, as an on-call responder lives it: log in with an API token, watch the alerts page
+while the lab's OOM-killed deployment starts crash looping, see its alerts appear without a
+reload, open the incident, read the triage report and the metrics behind it, acknowledge it.
+The acknowledgement is checked where the API keeps it (the incident and the audit log, by the
+responder), and every page leaves a screenshot under artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx2
+import pytest
+
+from tests.e2e.test_cli import free_port, run, started, stop, wait_for
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+# The image that cannot be pulled is an incident from the start; the OOM-killed deployment's
+# pods start crash looping 15 minutes before the lab's start and KubePodCrashLooping fires
+# 15 minutes after that plus its `for`, about 106 s into the demo: after the page is open.
+DEMO_CONFIG = """
+lab:
+  tick_s: 0.5
+  group_wait_s: 0
+  faults:
+    - fault: k8s.image_pull
+      at_s: -1080
+    - fault: k8s.oom_kill
+      target: {namespace: payments, deployment: api}
+      at_s: -900
+web:
+  live_poll_s: 0.5
+"""
+LIVE_ALERT = "KubePodCrashLooping"
+
+
+@dataclass
+class Demo:
+    """The running demo, its people and their tokens."""
+
+    base: str
+    admin_token: str
+    responder_token: str
+    responder_id: str
+    started: float
+
+    def get(self, path: str, **params: Any) -> Any:
+        answer = httpx2.get(
+            self.base + path,
+            params=params,
+            headers={"Authorization": f"Bearer {self.admin_token}"},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def post(self, path: str, body: Any) -> Any:
+        answer = httpx2.post(
+            self.base + path,
+            json=body,
+            headers={"Authorization": f"Bearer {self.admin_token}"},
+            timeout=10,
+        )
+        assert answer.status_code in (200, 201), answer.text
+        return answer.json()
+
+
+def create_user(cwd: Path, name: str, email: str, role: str) -> tuple[str, str]:
+    created = run("users", "create", "--name", name, "--email", email, "--role", role, cwd=cwd)
+    assert created.returncode == 0, created.stderr
+    user_id = re.search(r"\(([0-9a-f-]{36})\)", created.stdout)
+    assert user_id is not None, created.stdout
+    return user_id.group(1), created.stdout.split("API token (shown once): ")[1].strip()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    cwd = tmp_path_factory.mktemp("demo")
+    (cwd / "demo.yaml").write_text(DEMO_CONFIG)
+    ada, admin_token = create_user(cwd, "Ada Lovelace", "ada@example.com", "admin")
+    grace, responder_token = create_user(cwd, "Grace Hopper", "grace@example.com", "responder")
+    port = free_port()
+    launched = time.monotonic()
+    with started(
+        "--config",
+        "demo.yaml",
+        "demo",
+        "--port",
+        str(port),
+        cwd=cwd,
+        PIXELVIEW_LLM__PROVIDER="none",
+    ) as process:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/readyz", process, timeout_s=90)
+        running = Demo(base, admin_token, responder_token, grace, launched)
+        midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        layer = {
+            "name": "primary",
+            "participants": [grace, ada],
+            "start": midnight.isoformat(),
+            "turn": {"kind": "daily"},
+        }
+        running.post(
+            "/api/v1/schedules", {"name": "platform", "timezone": "UTC", "layers": [layer]}
+        )
+        yield running
+        output = stop(process, signal.SIGINT)
+        assert process.returncode == 0, output
+        assert "Traceback" not in output, output
+
+
+def login(page: Page, base: str, token: str) -> None:
+    page.goto(base + "/alerts")
+    assert "/login?next=/alerts" in page.url
+    page.fill("#token", "pvu_not-a-token")
+    page.click("button[type=submit]")
+    assert "unknown" in page.inner_text(".error")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/alerts")
+
+
+def test_a_lab_fault_appears_live_is_triaged_and_acknowledged(
+    browser: Browser, demo: Demo, screenshots: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}")
+            if message.type == "error" and not message.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    expected = {("POST", "/login", 401), ("POST", "/resolve", 403)}  # both on purpose below
+    page.on(
+        "response",
+        lambda response: (
+            problems.append(f"{response.status} {response.url}")
+            if response.status >= 400
+            and not any(
+                (response.request.method, response.status) == (method, status)
+                and response.url.endswith(path)
+                for method, path, status in expected
+            )
+            else None
+        ),
+    )
+
+    page.goto(demo.base + "/")
+    page.screenshot(path=screenshots / "login.png")
+    login(page, demo.base, demo.responder_token)
+
+    # The alerts page, open before the fault's alerts fire; nothing reloads it.
+    page.wait_for_selector("#live-state:has-text('live')")
+    rows = page.locator(f"tr.alert-row:has-text('{LIVE_ALERT}')")
+    assert rows.count() == 0, (
+        f"{LIVE_ALERT} was there before the page opened: the demo took "
+        f"{time.monotonic() - demo.started:.0f} s to start"
+    )
+    page.evaluate("window.__stillTheSamePage = true")
+    rows.first.wait_for(timeout=180_000)
+    assert page.evaluate("window.__stillTheSamePage") is True
+    assert page.locator(f"tr.alert-row.fresh:has-text('{LIVE_ALERT}')").count() >= 1
+    page.screenshot(path=screenshots / "alerts-live.png", full_page=True)
+
+    # Its incident: the triage report with its evidence and the calls it cites.
+    rows.first.locator("a.incident-link").click()
+    page.wait_for_url(re.compile(r"/incidents/\d+$"))
+    incident_id = int(page.url.rsplit("/", 1)[1])
+    page.wait_for_selector("#triage .verdict-determined", timeout=90_000)
+    triage = page.inner_text("#triage")
+    assert "resource.memory" in triage and "Deployment payments/api" in triage
+    assert "OOMKilled" in triage
+    cite = page.locator("#triage a.cite").first
+    assert re.fullmatch(r"k8s_analyze · t\d+", cite.inner_text().strip())
+    assert page.locator(str(cite.get_attribute("href"))).count() == 1  # #call-t1, the call
+    page.wait_for_selector(".chart canvas", timeout=30_000)  # the metrics behind the finding
+
+    # A request without the CSRF header is refused, even with the session cookie.
+    refused = page.evaluate(
+        f"fetch('/api/v1/incidents/{incident_id}/resolve', {{method: 'POST'}}).then(r => r.status)"
+    )
+    assert refused == 403
+
+    page.get_by_role("button", name="Acknowledge", exact=True).click()
+    page.wait_for_selector(".incident-head .status-acknowledged")
+    timeline = page.inner_text("[data-live=timeline]")
+    assert "triggered → acknowledged" in timeline and "Grace Hopper" in timeline
+    page.screenshot(path=screenshots / "incident.png", full_page=True)
+
+    # What the panel did, the API did: the incident and the audit log say who.
+    incident = demo.get(f"/api/v1/incidents/{incident_id}")
+    assert incident["status"] == "acknowledged"
+    assert incident["acknowledged_by"] == f"user:{demo.responder_id}"
+    audit = demo.get("/api/v1/audit", target_type="incident", target_id=str(incident_id))
+    assert [(a["action"], a["actor"]) for a in audit if a["action"] == "incident.acknowledge"] == [
+        ("incident.acknowledge", f"user:{demo.responder_id}")
+    ]
+    logins = demo.get("/api/v1/audit", target_type="user", target_id=demo.responder_id)
+    assert "session.login" in [a["action"] for a in logins]
+
+    # Every other page, with a screenshot.
+    page.goto(demo.base + "/")
+    page.wait_for_selector("[data-chart=volume] canvas")
+    assert "Grace Hopper" in page.inner_text("[data-live=oncall]")
+    assert page.locator("[data-live=incidents] tr").count() >= 3  # header, two incidents
+    page.screenshot(path=screenshots / "overview.png", full_page=True)
+
+    page.goto(demo.base + "/alerts?group=incident")
+    assert page.locator("tr.group").count() >= 2
+    page.screenshot(path=screenshots / "alerts.png", full_page=True)
+
+    page.goto(demo.base + "/oncall")
+    assert "platform" in page.inner_text("main")
+    assert page.locator(".strip .shift:not(.gap)").count() >= 7
+    page.screenshot(path=screenshots / "oncall.png", full_page=True)
+
+    page.goto(demo.base + "/inventory")
+    page.wait_for_selector("text=lab")
+    page.goto(demo.base + "/inventory?unhealthy=true&namespace=shop")
+    assert "ImagePullBackOff" in page.inner_text("table.objects")
+    page.screenshot(path=screenshots / "inventory.png", full_page=True)
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r"/login$"))
+    page.goto(demo.base + "/")
+    assert "/login" in page.url
+    assert problems == []
