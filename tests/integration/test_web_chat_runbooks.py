@@ -10,12 +10,20 @@ citations here.
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from agents.budget import Budget
+from agents.chat import TurnModel
+from agents.llm import ScriptedChatModel
+from api.sessions import CSRF_HEADER
 from incidents.models.people import Role
-from tests.integration.conftest import Api
-from tests.integration.test_chat_api import chat_api, new_thread
+from tests.integration.conftest import Api, api_on
+from tests.integration.test_chat_api import chat_api, events, new_thread
+from tests.integration.test_chat_runner import runner_on
 from tests.integration.test_runbooks_api import ETCD, RUNBOOKS, folder, memory, rb, upload
 from tests.integration.test_web_panel import HTML, log_in
+from tests.unit.lab_tools import oom_world
+from tests.unit.supervisor_lab import call, pod_of, say
 
 __all__ = ["chat_api", "folder", "memory", "rb"]  # fixtures the tests use
 
@@ -70,6 +78,42 @@ def test_without_a_chat_runner_the_page_says_so(api: Api) -> None:
     page = api.client.get("/chat", headers=HTML)
     assert page.status_code == 200 and "Chat is not available on this server" in page.text
     assert 'id="ask"' not in page.text
+
+
+def test_the_pages_request_streams_a_scripted_models_steps_with_the_cookie_and_csrf(
+    engine: Engine, database_url: str
+) -> None:
+    """What `chat.js` sends: the session cookie and `X-CSRF-Token`, no bearer token."""
+    world = oom_world()
+    pod = pod_of(world, "payments", "api")
+    model = ScriptedChatModel(
+        script=[call("k8s_list_pods", namespace="payments"), say(f"{pod} restarts most [t1].")]
+    )
+    turn_model = TurnModel(model=model, mode="scripted", budget=Budget(max_tool_calls=5))
+    runner = runner_on(engine, database_url, world, model=lambda: turn_model)
+    with api_on(engine, chat=runner) as api:
+        client = TestClient(api.client.app)
+        csrf = log_in(client, api.headers)
+        url = "/api/v1/chat/threads"
+        assert client.post(url, json={}).status_code == 403  # the cookie alone: no
+        thread = client.post(url, json={}, headers={CSRF_HEADER: csrf}).json()
+        asked = client.post(
+            f"{url}/{thread['id']}/messages",
+            json={"question": "which pods in payments restart most?"},
+            headers={CSRF_HEADER: csrf, "Accept": "text/event-stream"},
+        )
+        assert asked.status_code == 200, asked.text
+        streamed = events(asked.text)
+        assert [name for name, _ in streamed] == ["tool_call", "tool_result", "answer", "done"]
+        answer = streamed[2][1]
+        assert answer["mode"] == "scripted" and answer["text"] == f"{pod} restarts most [t1]."
+        assert answer["citations"] == ["t1"] and answer["links"][0]["type"] == "resource"
+        stored = client.get(f"{url}/{thread['id']}").json()  # what a reload of the page reads
+        assert [s["kind"] for s in stored["messages"][0]["steps"]] == [
+            "tool_call",
+            "tool_result",
+            "answer",
+        ]
 
 
 def test_the_runbooks_pages_list_show_search_and_escape(rb: Api) -> None:
