@@ -12,11 +12,13 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import Caller
 from api.sessions import COOKIE_NAME, CSRF_FIELD, SessionSigner
+from incidents.triage_report import slug
 
 WEB = Path(__file__).parent
 TEMPLATES = WEB / "templates"
 STATIC = WEB / "static"
 _UNITS = (("d", 86400), ("h", 3600), ("min", 60))
+RUNBOOK_API = "/api/v1/runbooks/"
 
 
 def span(seconds: float) -> str:
@@ -53,6 +55,11 @@ def human_bytes(value: float) -> str:
     return f"{value:.1f} TiB"
 
 
+def runbook_page(link: str) -> str:
+    """A runbook's API address (`/api/v1/runbooks/{id}#{section}`) as the panel's page."""
+    return "/runbooks/" + link.removeprefix(RUNBOOK_API) if link.startswith(RUNBOOK_API) else link
+
+
 def is_page(request: Request) -> bool:
     """Whether the request is a browser's for a page (not for the JSON API or a file)."""
     path = request.url.path
@@ -68,6 +75,8 @@ def make_templates(version: str) -> Jinja2Templates:
     env.filters["ago"] = ago
     env.filters["span"] = lambda td: span(td.total_seconds()) if isinstance(td, timedelta) else ""
     env.filters["bytes"] = human_bytes
+    env.filters["runbook_page"] = runbook_page
+    env.filters["slug"] = slug
     env.globals["static"] = lambda path: f"/static/{path}?v={version}"
     env.globals["version"] = version
     return templates

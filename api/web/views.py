@@ -25,6 +25,7 @@ from incidents.oncall import engine as oncall
 from incidents.oncall import store
 from inventory import queries as inventory_queries
 from inventory.models import ObjectKind
+from memory.models import RunbookInfo
 
 OPEN = [IncidentStatus.TRIGGERED, IncidentStatus.ACKNOWLEDGED, IncidentStatus.IN_PROGRESS]
 SEVERITIES = [s.value for s in Severity]
@@ -439,3 +440,11 @@ def inventory(
         kinds=[k.value for k in ObjectKind],
         next_cursor=page.next_cursor,
     )
+
+
+@dataclass(frozen=True)
+class RunbookRow:
+    """A stored runbook in the runbooks page's list: where it came from (`folder`, `upload`)."""
+
+    info: RunbookInfo
+    origin: str

@@ -22,9 +22,10 @@ import httpx2
 import pytest
 
 from tests.e2e.test_cli import free_port, run, started, stop, wait_for
+from tests.integration.test_runbooks_api import ETCD
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, FilePayload, Page
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -147,7 +148,11 @@ def test_a_lab_fault_appears_live_is_triaged_and_acknowledged(
             else None
         ),
     )
-    expected = {("POST", "/login", 401), ("POST", "/resolve", 403)}  # both on purpose below
+    expected = {  # all on purpose below
+        ("POST", "/login", 401),
+        ("POST", "/resolve", 403),
+        ("DELETE", "/api/v1/runbooks/k8s-oom-killed", 409),
+    }
     page.on(
         "response",
         lambda response: (
@@ -203,6 +208,8 @@ def test_a_lab_fault_appears_live_is_triaged_and_acknowledged(
     timeline = page.inner_text("[data-live=timeline]")
     assert "triggered → acknowledged" in timeline and "Grace Hopper" in timeline
     page.screenshot(path=screenshots / "incident.png", full_page=True)
+    for cited in page.locator("#triage a.runbook-link").all():  # the report's runbooks
+        assert re.fullmatch(r"/runbooks/[a-z0-9-]+#[a-z0-9-]*", str(cited.get_attribute("href")))
 
     # What the panel did, the API did: the incident and the audit log say who.
     incident = demo.get(f"/api/v1/incidents/{incident_id}")
@@ -237,8 +244,87 @@ def test_a_lab_fault_appears_live_is_triaged_and_acknowledged(
     assert "ImagePullBackOff" in page.inner_text("table.objects")
     page.screenshot(path=screenshots / "inventory.png", full_page=True)
 
+    ask_in_the_chat(page, demo.base, screenshots)
+    read_and_upload_runbooks(page, demo.base, screenshots)
+
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(re.compile(r"/login$"))
     page.goto(demo.base + "/")
     assert "/login" in page.url
     assert problems == []
+
+
+CHAT_QUESTION = "which pods in payments restart most?"
+ORDER = """
+window.__chatOrder = [];
+new MutationObserver((records) => {
+  for (const record of records) for (const node of record.addedNodes) {
+    if (node.classList?.contains("chat-step")) window.__chatOrder.push("tool_call");
+    else if (node.classList?.contains("step-result")) window.__chatOrder.push("tool_result");
+    else if (node.classList?.contains("chat-answer")) window.__chatOrder.push("answer");
+  }
+}).observe(document.getElementById("conversation"), {childList: true, subtree: true});
+"""
+
+
+def ask_in_the_chat(page: Page, base: str, screenshots: Path) -> None:
+    """Mode `none` answers through the same tools and the same stream as a model would."""
+    page.goto(base + "/chat")
+    page.evaluate(ORDER)
+    page.fill("#question", CHAT_QUESTION)
+    page.get_by_role("button", name="Ask", exact=True).click()
+    page.wait_for_selector(".chat-answer", timeout=60_000)
+    page.wait_for_url(re.compile(r"/chat/\d+$"))  # the first question started a thread
+    assert page.evaluate("window.__chatOrder") == ["tool_call", "tool_result", "answer"]
+    step = page.inner_text(".chat-step")
+    assert "k8s_list_pods" in step and 'namespace="payments"' in step and "ok" in step
+    answer = page.inner_text(".chat-answer")
+    assert "The pods that restart most in namespace payments [t1]" in answer
+    assert "OOMKilled" in answer and "mode none" in answer
+    pod = page.locator(".chat-answer a.link-resource").first
+    assert str(pod.get_attribute("href")).startswith("/inventory?")
+    assert page.locator(f"#threads a:has-text('{CHAT_QUESTION}')").count() == 1
+    page.screenshot(path=screenshots / "chat.png", full_page=True)
+
+    page.reload()  # the stored thread, read back from the API
+    page.wait_for_selector("#conversation[data-loaded=true] .chat-answer")
+    assert page.inner_text(".chat-answer") == answer
+    assert "k8s_list_pods" in page.inner_text(".chat-step")
+    pod.click()
+    page.wait_for_url(re.compile(r"/inventory\?.*kind=Pod"))
+    assert "payments" in page.inner_text("table.objects")
+
+
+# An upload whose markdown holds HTML: the page shows it as text.
+RUNBOOK = ETCD.replace("dedicated SSD.", "dedicated SSD <b>not bold</b>.")
+
+
+def read_and_upload_runbooks(page: Page, base: str, screenshots: Path) -> None:
+    page.goto(base + "/runbooks")
+    assert page.locator("table.runbooks a:has-text('k8s-oom-killed')").count() == 1
+    page.fill("input[name=q]", "pods OOMKilled")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_selector("#search-results a[href^='/runbooks/k8s-oom-killed#']")
+    page.screenshot(path=screenshots / "runbooks.png", full_page=True)
+
+    page.locator("#search-results a[href^='/runbooks/k8s-oom-killed#']").first.click()
+    page.wait_for_selector("section#remediation h2")
+    page.screenshot(path=screenshots / "runbook.png", full_page=True)
+    page.get_by_role("button", name="Delete", exact=True).click()  # a folder runbook: 409
+    page.wait_for_selector("#toast.error")
+    assert "reload" in page.inner_text("#toast")
+
+    page.goto(base + "/runbooks")
+    upload: FilePayload = {
+        "name": "etcd-disk.md",
+        "mimeType": "text/markdown",
+        "buffer": RUNBOOK.encode(),
+    }
+    page.set_input_files("#upload input[type=file]", files=[upload])
+    page.get_by_role("button", name="Upload", exact=True).click()
+    page.wait_for_selector("table.runbooks a:has-text('etcd-disk')")
+    page.goto(base + "/runbooks/etcd-disk")
+    assert "<b>not bold</b>" in page.inner_text("section#remediation")  # text, never HTML
+    page.get_by_role("button", name="Delete", exact=True).click()
+    page.wait_for_url(base + "/runbooks")
+    assert page.locator("table.runbooks a:has-text('etcd-disk')").count() == 0

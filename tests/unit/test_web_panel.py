@@ -12,9 +12,9 @@ from api.schemas.inventory import InventoryObjectOut
 from api.sessions import SessionSigner
 from api.web.auth import safe_next
 from api.web.charts import MAX_CHARTS, finding_charts
-from api.web.render import STATIC, TEMPLATES, ago, human_bytes, span
+from api.web.render import STATIC, TEMPLATES, ago, human_bytes, runbook_page, span
 from api.web.views import health
-from incidents.triage_report import Evidence, ResourceRef, TriageReport
+from incidents.triage_report import Evidence, ResourceRef, RunbookCitation, TriageReport
 
 T0 = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 USER = uuid.UUID("12345678-1234-5678-1234-567812345678")
@@ -144,6 +144,19 @@ def test_times_and_sizes_read_as_people_say_them() -> None:
     assert ago(T0 + timedelta(hours=2), T0) == "in 2 h"
     assert ago(T0, T0) == "just now" and ago(None, T0) == ""
     assert [human_bytes(v) for v in (512, 1536, 268435456)] == ["512 B", "1.5 KiB", "256.0 MiB"]
+
+
+def test_a_runbook_citation_links_to_the_runbook_page_and_its_section() -> None:
+    cited = RunbookCitation(
+        runbook_id="k8s-oom-killed",
+        title="OOMKilled",
+        section="First checks",
+        score=0.8,
+        call_id="t2",
+    )
+    assert cited.link == "/api/v1/runbooks/k8s-oom-killed#first-checks"
+    assert runbook_page(cited.link) == "/runbooks/k8s-oom-killed#first-checks"
+    assert runbook_page("/incidents/3") == "/incidents/3"  # not a runbook: as it is
 
 
 def test_every_asset_is_served_from_here_never_from_a_cdn() -> None:

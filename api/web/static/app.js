@@ -4,7 +4,8 @@
  * window.PV.refresh()                re-render this page's [data-live] regions from the server
  * window.PV.feed                     the live feed (an EventSource on /api/v1/events); pages
  *                                    and scripts listen with PV.feed.addEventListener("alert", ...)
- * Buttons and forms with data-api="METHOD /api/v1/..." call the API and refresh the page.
+ * Buttons and forms with data-api="METHOD /api/v1/..." call the API and refresh the page
+ * (a button with data-then="/page" goes there instead; a multipart form sends its files).
  */
 (function () {
   "use strict";
@@ -25,7 +26,9 @@
   async function api(method, path, payload) {
     const headers = { "Accept": "application/json", "X-CSRF-Token": csrf };
     const init = { method, headers, credentials: "same-origin" };
-    if (payload !== undefined) {
+    if (payload instanceof FormData) {
+      init.body = payload;  // multipart: the browser sets Content-Type with its boundary
+    } else if (payload !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(payload);
     }
@@ -166,6 +169,12 @@
     return payload;
   }
 
+  function formFiles(form) {
+    const data = new FormData(form);
+    for (const [name, value] of Array.from(data.entries())) if (value === "") data.delete(name);
+    return data;
+  }
+
   document.addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-api]");
     if (!button) return;
@@ -181,6 +190,7 @@
     try {
       await api(method, path, payload);
       toast(button.textContent.trim() + ": done");
+      if (button.dataset.then) { location.href = button.dataset.then; return; }
       await refresh();
     } catch (error) {
       toast(error.message, true);
@@ -197,9 +207,10 @@
     const submit = form.querySelector("[type=submit]");
     if (submit) submit.disabled = true;
     try {
-      await api(method, path, formBody(form));
+      const multipart = form.enctype === "multipart/form-data";
+      const done = await api(method, path, multipart ? formFiles(form) : formBody(form));
       if ("reset" in form.dataset) form.reset();
-      toast("Saved");
+      toast(done && done.runbook_id && done.status ? done.runbook_id + ": " + done.status : "Saved");
       await refresh();
     } catch (error) {
       toast(error.message, true);
