@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from agents.llm import ChatModel, ScriptedChatModel
+from agents.llm.script_file import load_script
 from core.errors import ConfigError, InvalidRequest
 from core.settings import LlmProvider, Settings
 from evals.loader import LoadedScenario, load_scenarios
@@ -51,14 +54,32 @@ def run_eval(
                 err=True,
             )
 
+    scripted = _scripts(scenarios) if llm == "scripted" else None
     with tempfile.TemporaryDirectory(prefix="pixelview-eval-") as workdir:
         memory = settings.data_dir / "eval" / "chroma"
-        estate = ContainerEstate(settings, Path(workdir), memory_dir=memory, cassettes=cassettes)
+        estate = ContainerEstate(
+            settings, Path(workdir), memory_dir=memory, cassettes=cassettes, model=scripted
+        )
         attempts = run_suite(scenarios, estate, repeat=repeat, jobs=jobs, progress=progress)
     name: str = llm or settings.llm.provider
     if cassettes is not None and cassettes.mode == "replay":
         name = f"replay:{cassettes.folder}"
     return build_report(attempts, llm=name, repeat=repeat)
+
+
+SCRIPT_FILE = "llm_script.yaml"
+"""With `--llm scripted`, the answers the model gives in a scenario (beside its scenario.yaml)."""
+
+
+def _scripts(scenarios: list[LoadedScenario]) -> Callable[[str], ChatModel]:
+    """Each run's scripted model: a fresh one playing its scenario's `llm_script.yaml`."""
+    folders = {s.scenario.id: s.path.parent for s in scenarios}
+
+    def scripted(key: str) -> ChatModel:
+        scenario_id = key.split("/", 1)[0]
+        return ScriptedChatModel(script=load_script(folders[scenario_id] / SCRIPT_FILE))
+
+    return scripted
 
 
 def read_report(path: Path) -> SuiteReport:
@@ -93,7 +114,8 @@ def eval_command(
     llm: Annotated[
         str | None,
         typer.Option(
-            help="none | local | openai | auto | replay:DIR [default: the llm.provider setting]."
+            help="none | local | openai | auto | scripted | replay:DIR "
+            "[default: the llm.provider setting]."
         ),
     ] = None,
     record: Annotated[
@@ -142,7 +164,7 @@ def compare_command(
     typer.echo(compare(read_report(before), read_report(after)))
 
 
-_PROVIDERS: tuple[LlmProvider, ...] = ("none", "local", "openai", "auto")
+_PROVIDERS: tuple[LlmProvider, ...] = ("none", "local", "openai", "auto", "scripted")
 
 
 def _model_choice(

@@ -69,7 +69,7 @@ class ContainerEstate:
         *,
         memory_dir: Path | None = None,
         cassettes: Cassettes | None = None,
-        model: Callable[[], ChatModel] | None = None,
+        model: Callable[[str], ChatModel] | None = None,
         investigator: Callable[[], Investigator | None] | None = None,
     ) -> None:
         """Prepare `workdir`: the template database and the memory store with the runbooks.
@@ -84,8 +84,8 @@ class ContainerEstate:
                 found unchanged, not embedded again).
             cassettes: Record every run's model exchanges, or replay them instead of
                 calling a model.
-            model: Makes each run's model instead of the `llm` settings (a fresh scripted
-                model per run; it is recorded like any other).
+            model: Makes each run's model from its key (`<scenario id>/<attempt>`) instead
+                of the `llm` settings: a fresh scripted model per run, recorded like any other.
             investigator: Instead of the `llm` settings and `model` (tests).
         """
         self._workdir = workdir
@@ -146,7 +146,7 @@ class ContainerEstate:
         """The model of one run: the shared one, or a recording or replay of it for `key`."""
         if self._cassettes is not None and self._cassettes.mode == "replay":
             return ReplayChatModel.load(self._cassettes.folder / key)
-        model = self._model_factory() if self._model_factory else self._shared_model()
+        model = self._model_factory(key) if self._model_factory else self._shared_model()
         if self._cassettes is None:
             return model
         if model is None:

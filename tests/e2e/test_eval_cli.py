@@ -49,3 +49,19 @@ def test_eval_fails_below_a_baseline_and_names_bad_input(tmp_path: Path) -> None
     assert wrong_llm.returncode == 2 and "--llm: 'gpt' is not one of" in wrong_llm.stderr
     missing = run("eval", "compare", "nope.json", "a.json", cwd=tmp_path)
     assert missing.returncode == 1 and "nope.json: no such report" in missing.stderr
+
+
+def test_eval_scripted_plays_each_scenarios_script_and_names_a_missing_one(
+    tmp_path: Path,
+) -> None:
+    smoke = run(
+        "eval", "--llm", "scripted", "--only", "k8s-oom-payments-api",
+        "--only", "control-crashloop-alert-on-healthy-cart", "--report", "s.json", cwd=tmp_path,
+    )  # fmt: skip
+    assert smoke.returncode == 0, smoke.stderr
+    report = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert report["rates"]["passed"] == 1.0, smoke.stdout
+    outcomes = [a["outcome"] for s in report["scenarios"] for a in s["attempts"]]
+    assert all(o["llm_calls"] == 4 and o["report"]["mode"] == "scripted" for o in outcomes)
+    unscripted = run("eval", "--llm", "scripted", "--only", "k8s-oom-shop-cart", cwd=tmp_path)
+    assert "k8s-oom-shop-cart/llm_script.yaml: no such script file" in unscripted.stdout

@@ -24,7 +24,8 @@ def test_a_recorded_run_replays_to_the_same_report_without_a_model(tmp_path: Pat
     recordings = tmp_path / "recordings"
     models: list[ScriptedChatModel] = []
 
-    def scripted() -> ScriptedChatModel:
+    def scripted(key: str) -> ScriptedChatModel:
+        assert key == "k8s-oom-payments-api/1"
         models.append(ScriptedChatModel(script=script()))
         return models[-1]
 
