@@ -101,8 +101,13 @@ test-browser: env services ## the web panel in real Chromium against the demo (s
 # `llm.provider: auto` picks the local model, which the demo's .venv should not.
 LLM_VENV := .venv-local-llm
 
+# llama.cpp is compiled for a portable x86-64 (AVX2, FMA, F16C), not `-march=native`: on CPUs
+# that advertise AMX (Sapphire Rapids VMs) a native build crashes in its first batched decode.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+
 $(LLM_VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(LLM_VENV) $(UV) sync --frozen --extra local-llm
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(LLM_VENV) \
+		$(UV) sync --frozen --extra local-llm
 	@touch $@
 
 .PHONY: test-local-llm

@@ -348,6 +348,9 @@ class LlmSettings(Section):
 
     provider: LlmProvider = "auto"
     """`auto`: openai when configured, else local when installed, else none."""
+    script_file: Path | None = None
+    """The answers of the `scripted` provider (YAML: `say`, `call`, `calls`); every agent run
+    plays it from its first answer. For demos, browser tests and trying the panel offline."""
     openai: LlmOpenAISettings = LlmOpenAISettings()
     local: LlmLocalSettings = LlmLocalSettings()
     budget: LlmBudgetSettings = LlmBudgetSettings()

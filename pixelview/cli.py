@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
+from agents.llm import check_chat_model
 from core.clock import SystemClock
 from core.db.migrate import downgrade, migration_status, new_revision
 from core.errors import ConfigError, PixelViewError
@@ -91,6 +92,13 @@ def _settings(ctx: typer.Context) -> Settings:
     return cli_settings(ctx)
 
 
+def _serving_settings(ctx: typer.Context) -> Settings:
+    """The settings of a long-running process, whose language model is checked at start."""
+    settings = _settings(ctx)
+    check_chat_model(settings.llm, data_dir=settings.data_dir)
+    return settings
+
+
 @contextmanager
 def _agents_container(ctx: typer.Context) -> Iterator[Container]:
     """A container for an agent run in this process: schema at head, runbooks loaded."""
@@ -108,7 +116,7 @@ def _agents_container(ctx: typer.Context) -> Iterator[Container]:
 @app.command("serve")
 def serve_command(ctx: typer.Context, host: HostOption = None, port: PortOption = None) -> None:
     """Serve the API, with a worker in the same process."""
-    settings = _settings(ctx)
+    settings = _serving_settings(ctx)
     serve(Container.build(settings), host=host or settings.api.host, port=port or settings.api.port)
 
 
@@ -121,7 +129,7 @@ def worker_command(
     ] = None,
 ) -> None:
     """Run background jobs only (scale-out mode; needs PostgreSQL)."""
-    run_worker(Container.build(_settings(ctx)), concurrency=concurrency)
+    run_worker(Container.build(_serving_settings(ctx)), concurrency=concurrency)
 
 
 @app.command("demo")
@@ -131,7 +139,7 @@ def demo_command(ctx: typer.Context, host: HostOption = None, port: PortOption =
     Embedded defaults (SQLite under ./.pixelview); the `lab` settings choose the seed, the
     faults and when they start.
     """
-    settings = _settings(ctx)
+    settings = _serving_settings(ctx)
     host, port = host or settings.api.host, port or settings.api.port
     clock = SystemClock()
     run = start_lab(settings.lab, clock)

@@ -290,7 +290,13 @@ class Container:
         )
 
     def language_model(self) -> ChatModel | None:
-        """The `llm` settings' model (None: mode `none`), built once, at the first call."""
+        """The `llm` settings' model (None: mode `none`), built once, at the first call.
+
+        A `scripted` model is built at every call: each agent run plays `llm.script_file`
+        from its first answer, so that a triage and a chat question do not share one script.
+        """
+        if self.settings.llm.provider == "scripted":
+            return build_chat_model(self.settings.llm, data_dir=self.settings.data_dir)
         with self._llm_lock:  # a local model loads once, whichever worker thread asks first
             if not self._llm:
                 self._llm.append(

@@ -6,7 +6,8 @@
 - `local`: a GGUF run in-process by llama-cpp-python (`LlamaCppChat`), by
   default Qwen2.5-Coder-1.5B assembled from the `local-llm` extra's packages;
 - `none`: no model (`None`): the triage runs its deterministic analyzers only;
-- `scripted`: replays a given script (`ScriptedChatModel`), for tests;
+- `scripted`: replays a given script or `llm.script_file` (`ScriptedChatModel`),
+  for tests, evals and trying the panel without a model;
 - `auto`: openai when configured, else local when installed, else none.
 
 Agents never read `Settings` (an import-linter contract): the settings section
@@ -31,6 +32,7 @@ from agents.llm.cassette import RecordingChatModel, ReplayChatModel, ReplayMisma
 from agents.llm.llama import LlamaCppChat, load_llama
 from agents.llm.local_model import DEFAULT_MODEL, ModelUnavailable, ensure_model, missing_parts
 from agents.llm.openai_compat import CompatibleChatOpenAI
+from agents.llm.script_file import ScriptError, load_script
 from agents.llm.scripted import ScriptedChatModel, ScriptExhausted
 from core.errors import ConfigError
 from core.logs import get_logger
@@ -46,6 +48,7 @@ __all__ = [
     "ScriptExhausted",
     "ScriptedChatModel",
     "build_chat_model",
+    "check_chat_model",
     "default_model_dir",
     "prices_for",
     "resolve_provider",
@@ -113,6 +116,11 @@ class LlmConfig(Protocol):
     @property
     def provider(self) -> str:
         """`auto`, `openai`, `local`, `none` or `scripted`."""
+        ...
+
+    @property
+    def script_file(self) -> Path | None:
+        """The `scripted` provider's answers (a YAML file), when no script is given."""
         ...
 
     @property
@@ -195,6 +203,30 @@ def resolve_provider(
     return ProviderChoice("none", f"auto: no OpenAI endpoint set and no local model: {why_not}")
 
 
+def check_chat_model(
+    config: LlmConfig, *, data_dir: Path, probe: LocalProbe | None = None
+) -> ProviderChoice:
+    """The provider `config` asks for, checked without loading or connecting anything.
+
+    What `serve`, `worker` and `demo` call at start-up, so that a provider set explicitly
+    that cannot run stops them at once rather than at the first triage.
+
+    Raises:
+        ConfigError: what the provider needs is missing (named).
+    """
+    probe = probe or InstalledProbe()
+    choice = resolve_provider(config, data_dir=data_dir, probe=probe)
+    if choice.provider == "openai" and config.openai.api_key is None and not config.openai.base_url:
+        raise ConfigError(_OPENAI_NEEDS)
+    if choice.provider == "scripted":
+        _script_file(config.script_file)
+    if choice.provider == "local":
+        problem = _local_problem(config.local, probe)
+        if problem is not None:
+            raise ModelUnavailable(problem)
+    return choice
+
+
 def build_chat_model(
     config: LlmConfig,
     *,
@@ -204,8 +236,8 @@ def build_chat_model(
 ) -> ChatModel | None:
     """The chat model `config` asks for, or None for `none`.
 
-    `script` is the answers of the `scripted` provider. A local default model is
-    assembled (and hash-checked) under `data_dir/models` on first use.
+    `script` is the answers of the `scripted` provider (else `llm.script_file`). A local
+    default model is assembled (and hash-checked) under `data_dir/models` on first use.
 
     Raises:
         ConfigError: the chosen provider cannot be built (what is missing is named).
@@ -215,9 +247,8 @@ def build_chat_model(
     if choice.provider == "none":
         return None
     if choice.provider == "scripted":
-        if script is None:
-            raise ConfigError("llm.provider scripted needs a script (it is for tests and evals)")
-        return ScriptedChatModel(script=list(script))
+        answers = list(script) if script is not None else _script_file(config.script_file)
+        return ScriptedChatModel(script=answers)
     if choice.provider == "openai":
         return _openai(config.openai)
     return _local(config.local, default_model_dir(data_dir), probe or InstalledProbe())
@@ -274,12 +305,31 @@ def _provider(name: str) -> Provider:
     raise ConfigError(f"llm.provider {name!r} is not one of auto, openai, local, none, scripted")
 
 
+def _script_file(path: Path | None) -> list[AIMessage]:
+    """The answers of `llm.script_file`.
+
+    Raises:
+        ConfigError: it is unset, or the file cannot be used (the file and the answer named).
+    """
+    if path is None:
+        raise ConfigError(
+            "llm.provider scripted needs llm.script_file (a YAML file of the model's answers)"
+        )
+    try:
+        return load_script(path)
+    except ScriptError as e:
+        raise ConfigError(f"llm.script_file: {e}") from e
+
+
+_OPENAI_NEEDS = (
+    "llm.provider openai needs llm.openai.api_key "
+    "(or llm.openai.base_url for a server that needs no key)"
+)
+
+
 def _openai(config: OpenAIConfig) -> CompatibleChatOpenAI:
     if config.api_key is None and not config.base_url:
-        raise ConfigError(
-            "llm.provider openai needs llm.openai.api_key "
-            "(or llm.openai.base_url for a server that needs no key)"
-        )
+        raise ConfigError(_OPENAI_NEEDS)
     # A server without keys still gets one: the client refuses to start without, and
     # OPENAI_API_KEY from the environment must not leak to a third-party endpoint.
     api_key = config.api_key or SecretStr("unused")
@@ -295,19 +345,24 @@ def _openai(config: OpenAIConfig) -> CompatibleChatOpenAI:
     )
 
 
-def _local(config: LocalConfig, model_dir: Path, probe: LocalProbe) -> LlamaCppChat:
+def _local_problem(config: LocalConfig, probe: LocalProbe) -> str | None:
+    """Why the local model cannot run (the runtime or the configured file missing), or None."""
     missing = probe.runtime_missing()
     if missing is not None:
-        raise ModelUnavailable(
+        return (
             f"llm.provider local cannot run: {missing}; install the local-llm extra "
             "(uv sync --extra local-llm; it compiles llama.cpp)"
         )
-    if config.model_path is not None:
-        if not config.model_path.is_file():
-            raise ModelUnavailable(f"llm.local.model_path {config.model_path} does not exist")
-        path = config.model_path
-    else:
-        path = ensure_model(model_dir)
+    if config.model_path is not None and not config.model_path.is_file():
+        return f"llm.local.model_path {config.model_path} does not exist"
+    return None
+
+
+def _local(config: LocalConfig, model_dir: Path, probe: LocalProbe) -> LlamaCppChat:
+    problem = _local_problem(config, probe)
+    if problem is not None:
+        raise ModelUnavailable(problem)
+    path = config.model_path if config.model_path is not None else ensure_model(model_dir)
     log.info("llm.local.loading", path=str(path), n_ctx=config.n_ctx)
     model = load_llama(path, n_ctx=config.n_ctx, n_threads=config.n_threads)
     return LlamaCppChat(

@@ -134,9 +134,13 @@ def login(page: Page, base: str, token: str) -> None:
     page.wait_for_url(base + "/alerts")
 
 
-def test_a_lab_fault_appears_live_is_triaged_and_acknowledged(
-    browser: Browser, demo: Demo, screenshots: Path
-) -> None:
+def watched_page(
+    browser: Browser, *, expected: set[tuple[str, str, int]] | None = None
+) -> tuple[Page, list[str]]:
+    """A page, and the problems it meets: script errors, console errors, HTTP errors.
+
+    `expected` holds the (method, path ending, status) of error answers caused on purpose.
+    """
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
@@ -148,11 +152,6 @@ def test_a_lab_fault_appears_live_is_triaged_and_acknowledged(
             else None
         ),
     )
-    expected = {  # all on purpose below
-        ("POST", "/login", 401),
-        ("POST", "/resolve", 403),
-        ("DELETE", "/api/v1/runbooks/k8s-oom-killed", 409),
-    }
     page.on(
         "response",
         lambda response: (
@@ -161,10 +160,24 @@ def test_a_lab_fault_appears_live_is_triaged_and_acknowledged(
             and not any(
                 (response.request.method, response.status) == (method, status)
                 and response.url.endswith(path)
-                for method, path, status in expected
+                for method, path, status in expected or ()
             )
             else None
         ),
+    )
+    return page, problems
+
+
+def test_a_lab_fault_appears_live_is_triaged_and_acknowledged(
+    browser: Browser, demo: Demo, screenshots: Path
+) -> None:
+    page, problems = watched_page(
+        browser,
+        expected={  # all on purpose below
+            ("POST", "/login", 401),
+            ("POST", "/resolve", 403),
+            ("DELETE", "/api/v1/runbooks/k8s-oom-killed", 409),
+        },
     )
 
     page.goto(demo.base + "/")
@@ -293,6 +306,66 @@ def ask_in_the_chat(page: Page, base: str, screenshots: Path) -> None:
     pod.click()
     page.wait_for_url(re.compile(r"/inventory\?.*kind=Pod"))
     assert "payments" in page.inner_text("table.objects")
+
+
+# The scripted model's answers (`llm.script_file`): one tool call, then an answer that cites it.
+CHAT_SCRIPT = """\
+- call: runbook_search
+  args: {query: pods OOMKilled exit code 137}
+- say: Raise the memory limit once you know it needs more, as runbook k8s-oom-killed says [t1].
+"""
+SCRIPTED_QUESTION = "how do I fix pods that are OOMKilled?"
+
+
+@pytest.fixture(scope="module")
+def scripted_panel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """`pixelview serve` whose model is `scripted` (no triage on open: the script is the chat's)."""
+    cwd = tmp_path_factory.mktemp("scripted")
+    (cwd / "answers.yaml").write_text(CHAT_SCRIPT)
+    (cwd / "pixelview.yaml").write_text(
+        f"llm:\n  provider: scripted\n  script_file: {cwd / 'answers.yaml'}\n"
+        "triage:\n  on_open: false\n"
+    )
+    _, token = create_user(cwd, "Grace Hopper", "grace@example.com", "responder")
+    port = free_port()
+    with started("--config", "pixelview.yaml", "serve", "--port", str(port), cwd=cwd) as process:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/readyz", process, timeout_s=90)
+        yield base, token
+        output = stop(process, signal.SIGINT)
+        assert process.returncode == 0, output
+        assert "Traceback" not in output, output
+
+
+def test_a_scripted_models_chat_streams_its_tool_step_and_answer(
+    browser: Browser, scripted_panel: tuple[str, str], screenshots: Path
+) -> None:
+    base, token = scripted_panel
+    page, problems = watched_page(browser)
+    page.goto(base + "/login?next=/chat")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/chat")
+    page.evaluate(ORDER)
+    page.fill("#question", SCRIPTED_QUESTION)
+    page.get_by_role("button", name="Ask", exact=True).click()
+    page.wait_for_selector(".chat-answer", timeout=60_000)
+    page.wait_for_url(re.compile(r"/chat/\d+$"))
+    assert page.evaluate("window.__chatOrder") == ["tool_call", "tool_result", "answer"]
+    step = page.inner_text(".chat-step")
+    assert "runbook_search" in step and 'query="pods OOMKilled exit code 137"' in step
+    assert "ok" in step
+    assert page.locator(".chat-step a.link-runbook").count() >= 1  # the sections it found
+    answer = page.inner_text(".chat-answer")
+    assert "as runbook k8s-oom-killed says [t1]" in answer and "mode scripted" in answer
+    assert page.locator(".chat-answer a.cite").count() == 1  # [t1], the call it cites
+    runbook = page.locator(".chat-answer a.link-runbook").first
+    assert str(runbook.get_attribute("href")).startswith("/runbooks/k8s-oom-killed")
+    page.screenshot(path=screenshots / "chat-scripted.png", full_page=True)
+    runbook.click()
+    page.wait_for_url(re.compile(r"/runbooks/k8s-oom-killed"))
+    page.wait_for_selector("section#remediation h2")
+    assert problems == []
 
 
 # An upload whose markdown holds HTML: the page shows it as text.

@@ -115,6 +115,14 @@ def test_mistyped_setting_fails_naming_the_key(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_model_that_cannot_run_stops_start_up_naming_the_setting(tmp_path: Path) -> None:
+    result = run("serve", cwd=tmp_path, PIXELVIEW_LLM__PROVIDER="scripted")
+    assert result.returncode == 2  # a configuration error
+    assert result.stderr.strip().splitlines() == [
+        "error: llm.provider scripted needs llm.script_file (a YAML file of the model's answers)"
+    ]
+
+
 def test_worker_refuses_sqlite(tmp_path: Path) -> None:
     result = run("worker", cwd=tmp_path)
     assert result.returncode != 0

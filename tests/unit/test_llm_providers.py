@@ -15,6 +15,7 @@ from agents.llm import (
     ScriptedChatModel,
     ScriptExhausted,
     build_chat_model,
+    check_chat_model,
     prices_for,
     resolve_provider,
     run_budget,
@@ -120,9 +121,67 @@ def test_local_with_a_model_path_that_is_absent_names_it(tmp_path: Path) -> None
         build_chat_model(settings, data_dir=tmp_path, probe=Probe())
 
 
-def test_scripted_needs_a_script() -> None:
-    with pytest.raises(ConfigError, match="needs a script"):
+def test_scripted_needs_a_script_or_a_script_file() -> None:
+    with pytest.raises(ConfigError, match=r"scripted needs llm\.script_file"):
         build_chat_model(LlmSettings(provider="scripted"), data_dir=DATA)
+
+
+def test_scripted_plays_the_script_file_from_its_first_answer_each_time(tmp_path: Path) -> None:
+    script = tmp_path / "answers.yaml"
+    script.write_text(
+        "- call: k8s_list_pods\n  args: {namespace: payments}\n- say: api-1 restarts most [t1]\n"
+    )
+    settings = LlmSettings(provider="scripted", script_file=script)
+    for _ in range(2):  # every model built plays it from the start
+        model = build_chat_model(settings, data_dir=DATA)
+        assert isinstance(model, ScriptedChatModel)
+        assert model.remaining == 2
+        first = model.invoke([HumanMessage("which pods restart most?")])
+        assert [c["name"] for c in first.tool_calls] == ["k8s_list_pods"]
+
+
+def test_a_broken_script_file_names_the_setting_the_file_and_the_answer(tmp_path: Path) -> None:
+    script = tmp_path / "answers.yaml"
+    script.write_text("- say: fine\n- shout: not an answer\n")
+    settings = LlmSettings(provider="scripted", script_file=script)
+    for check in (build_chat_model, check_chat_model):
+        with pytest.raises(ConfigError, match=r"llm\.script_file: .*answers\.yaml: \[1\]: give"):
+            check(settings, data_dir=DATA)
+    missing = LlmSettings(provider="scripted", script_file=tmp_path / "absent.yaml")
+    with pytest.raises(ConfigError, match=r"llm\.script_file: .*absent\.yaml: no such script"):
+        check_chat_model(missing, data_dir=DATA)
+
+
+@pytest.mark.parametrize(
+    ("settings", "probe", "error"),
+    [
+        (LlmSettings(provider="openai"), Probe(), r"openai needs llm\.openai\.api_key"),
+        (LlmSettings(provider="local"), Probe(runtime=False), r"install the local-llm extra"),
+        (
+            LlmSettings(provider="local", local=LlmLocalSettings(model_path=Path("/no/x.gguf"))),
+            Probe(),
+            r"llm\.local\.model_path /no/x\.gguf does not exist",
+        ),
+        (LlmSettings(provider="scripted"), Probe(), r"scripted needs llm\.script_file"),
+    ],
+    ids=["openai-without-key", "local-without-runtime", "local-without-file", "scripted-bare"],
+)
+def test_start_up_check_refuses_an_explicit_provider_that_cannot_run(
+    settings: LlmSettings, probe: Probe, error: str
+) -> None:
+    with pytest.raises(ConfigError, match=error):
+        check_chat_model(settings, data_dir=DATA, probe=probe)
+
+
+def test_start_up_check_passes_what_can_run_without_loading_anything() -> None:
+    keyed = LlmSettings(provider="openai", openai=LlmOpenAISettings(api_key=SecretStr("sk-x")))
+    assert check_chat_model(keyed, data_dir=DATA, probe=Probe()).provider == "openai"
+    assert (
+        check_chat_model(LlmSettings(provider="local"), data_dir=DATA, probe=Probe()).provider
+        == "local"
+    )
+    auto = check_chat_model(LlmSettings(), data_dir=DATA, probe=Probe(runtime=False))
+    assert (auto.provider, auto.reason.startswith("auto:")) == ("none", True)
 
 
 def test_budget_and_prices_come_from_the_settings() -> None:
