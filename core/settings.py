@@ -10,7 +10,6 @@ everything else receives the section it needs.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,6 +26,7 @@ from pydantic_settings import (
 
 from core.errors import ConfigError
 from core.logs import LogFormat
+from core.suggest import did_you_mean
 
 ENV_PREFIX = "PIXELVIEW_"
 NESTED_DELIMITER = "__"
@@ -535,8 +535,7 @@ def unknown_env_keys(model: type[BaseModel], environ: Mapping[str, str]) -> list
         bad = _first_unknown_segment(model, path)
         if bad is not None:
             segment, known = bad
-            hint = difflib.get_close_matches(segment, known, n=1)
-            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+            suggestion = did_you_mean(segment, known)
             problems.append(
                 f"unknown setting {name}: {segment!r} is not one of "
                 f"{', '.join(sorted(known))}{suggestion}"

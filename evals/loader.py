@@ -7,7 +7,6 @@ nearest name), a payload file that is not there or not JSON/YAML, two scenarios 
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from core.errors import InvalidRequest
+from core.suggest import did_you_mean
 from evals.scenario import Scenario
 from lab.faults.catalog import FAULTS
 
@@ -78,8 +78,7 @@ def load_scenario(path: Path) -> LoadedScenario:
         raise ScenarioError(f"{path}: {_first_problem(e)}") from e
     for index, step in enumerate(scenario.lab.faults):
         if step.fault not in FAULTS:
-            hint = difflib.get_close_matches(step.fault, list(FAULTS), n=1)
-            near = f"; did you mean {hint[0]!r}?" if hint else ""
+            near = did_you_mean(step.fault, FAULTS)
             raise ScenarioError(
                 f"{path}: lab.faults[{index}].fault: unknown fault {step.fault!r} "
                 f"(`pixelview lab faults` lists them){near}"
@@ -123,8 +122,7 @@ def _first_problem(error: ValidationError) -> str:
     key = ".".join(loc) or "scenario"
     if problem["type"] == "extra_forbidden":
         known = _known_keys(loc[:-1])
-        hint = difflib.get_close_matches(loc[-1], known, n=1)
-        near = f"; did you mean {hint[0]!r}?" if hint else ""
+        near = did_you_mean(loc[-1], known)
         return f"{key}: unknown key (known: {', '.join(known)}){near}"
     if problem["type"] == "missing":
         return f"{key}: required"

@@ -23,7 +23,6 @@ nearest valid value where there is a list of them.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any, get_args
 import yaml
 
 from core.errors import InvalidRequest
+from core.suggest import did_you_mean
 from memory.models import (
     KIND_PATTERN,
     RUNBOOK_ID_PATTERN,
@@ -255,19 +255,17 @@ def _strings(value: object, key: str, source: str) -> tuple[str, ...]:
 def _one_of(value: object, allowed: Sequence[str], key: str, source: str) -> None:
     if value in allowed:
         return
-    hint = difflib.get_close_matches(str(value), allowed, n=1)
-    suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
     listed = ", ".join(allowed) if len(allowed) <= 5 else "the taxonomy of SCENARIOS.md"
-    raise RunbookError(f"{source}: {key}: {value!r} is not one of {listed}{suggestion}")
+    near = did_you_mean(value, allowed)
+    raise RunbookError(f"{source}: {key}: {value!r} is not one of {listed}{near}")
 
 
 def _no_unknown_keys(data: dict[Any, Any], known: Sequence[str], prefix: str, source: str) -> None:
     for key in data:
         if key not in known:
-            hint = difflib.get_close_matches(str(key), known, n=1)
-            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
             raise RunbookError(
-                f"{source}: {prefix}{key}: unknown key (known: {', '.join(known)}){suggestion}"
+                f"{source}: {prefix}{key}: unknown key (known: {', '.join(known)})"
+                f"{did_you_mean(key, known)}"
             )
 
 
