@@ -98,6 +98,10 @@ class WorkerSettings(Section):
     """Due escalation steps one tick runs and commits together (their pages wait for the commit)."""
     delivery_batch: int = Field(20, ge=1, le=1000)
     """`notification.deliver` jobs claimed, sent and recorded together."""
+    succeeded_retention_days: float = Field(14.0, gt=0, le=3650)
+    """Succeeded jobs are deleted this long after they finished."""
+    failed_retention_days: float = Field(90.0, gt=0, le=3650)
+    """Failed jobs are deleted this long after they failed (kept longer, to be looked into)."""
 
 
 class InventorySettings(Section):

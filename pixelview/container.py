@@ -35,6 +35,7 @@ from core.db.engine import SessionFactory, is_sqlite, make_engine, make_session_
 from core.db.migrate import MigrationStatus, migration_status, upgrade
 from core.errors import ConfigError, PixelViewError, Unavailable
 from core.jobs.queue import JobQueue, RetryPolicy
+from core.jobs.retention import JobRetention
 from core.jobs.worker import HandlerRegistry, Worker
 from core.logs import get_logger
 from core.metrics import Metrics
@@ -401,7 +402,17 @@ class Container:
             concurrency=wanted,
             poll_interval_s=self.settings.worker.poll_interval_s,
             metrics=self.metrics,
-            pollers=[escalator.tick, self.inventory_poller().tick],
+            pollers=[escalator.tick, self.inventory_poller().tick, self.job_retention().tick],
+        )
+
+    def job_retention(self) -> JobRetention:
+        """Deletes finished jobs past their retention (`worker.*_retention_days`)."""
+        worker = self.settings.worker
+        return JobRetention(
+            self.sessions,
+            self.clock,
+            succeeded=timedelta(days=worker.succeeded_retention_days),
+            failed=timedelta(days=worker.failed_retention_days),
         )
 
     def close(self) -> None:

@@ -31,6 +31,7 @@ class Job(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("kind", "dedup_key", name="uq_jobs_kind_dedup_key"),
         Index("ix_jobs_status_run_at", "status", "run_at"),
+        Index("ix_jobs_status_finished_at", "status", "finished_at"),  # retention
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
