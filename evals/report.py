@@ -163,6 +163,32 @@ def summary(report: SuiteReport) -> str:
     return "\n".join(lines)
 
 
+def markdown_table(report: SuiteReport) -> str:
+    """The rates overall and per tag as a Markdown table, with the scenarios each row holds.
+
+    What docs/evals.md shows; `-` where no scenario of the row has that score.
+    """
+    columns = [OVERALL, *SCORES]
+    header = ["tag", "scenarios", *columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+
+    def row(label: str, count: int, rates: dict[str, float]) -> None:
+        cells = [label, str(count), *(_whole_pct(rates.get(c)) for c in columns)]
+        lines.append("| " + " | ".join(cells) + " |")
+
+    scored = [r for r in report.scenarios if PENDING_TOOLS not in r.tags]
+    row("**overall**", len(scored), report.rates)
+    for tag, rates in report.by_tag.items():
+        row(tag, sum(tag in r.tags for r in scored), rates)
+    if report.pending_tools:
+        row(PENDING_TOOLS, len(report.scenarios) - len(scored), report.pending_tools)
+    return "\n".join(lines)
+
+
+def _whole_pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
 def _row(label: str, cells: Sequence[str]) -> str:
     return f"{label:<22}" + "".join(f"{c:>16}" for c in cells)
 

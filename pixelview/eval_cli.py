@@ -15,7 +15,14 @@ from agents.llm.script_file import load_script
 from core.errors import ConfigError, InvalidRequest
 from core.settings import LlmProvider, Settings
 from evals.loader import LoadedScenario, load_scenarios
-from evals.report import SuiteReport, below_baseline, build_report, compare, summary
+from evals.report import (
+    SuiteReport,
+    below_baseline,
+    build_report,
+    compare,
+    markdown_table,
+    summary,
+)
 from evals.runner import Attempt, run_suite
 from pixelview.cli_settings import cli_settings
 from pixelview.eval_estate import Cassettes, ContainerEstate
@@ -162,6 +169,18 @@ def compare_command(
 ) -> None:
     """Two reports side by side: each rate's change and the scenarios that moved."""
     typer.echo(compare(read_report(before), read_report(after)))
+
+
+@eval_app.command("show")
+def show_command(
+    report: Annotated[Path, typer.Argument(help="A report of `pixelview eval --report`.")],
+    markdown: Annotated[
+        bool, typer.Option(help="Only the rates per tag, as a Markdown table.")
+    ] = False,
+) -> None:
+    """A stored report as `pixelview eval` printed it, or its rates as a Markdown table."""
+    read = read_report(report)
+    typer.echo(markdown_table(read) if markdown else summary(read))
 
 
 _PROVIDERS: tuple[LlmProvider, ...] = ("none", "local", "openai", "auto", "scripted")

@@ -27,6 +27,14 @@ def test_eval_runs_scenarios_writes_a_report_and_compares_two(tmp_path: Path) ->
     assert compared.returncode == 0, compared.stderr
     assert "before" in compared.stdout and "+0.0" in compared.stdout
 
+    shown = run("eval", "show", "a.json", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == first.stdout.strip()  # what the run printed
+    table = run("eval", "show", "--markdown", "a.json", cwd=tmp_path).stdout.splitlines()
+    assert table[0].startswith("| tag | scenarios | passed | rca_resource |")
+    assert table[2].startswith(f"| **overall** | {len(ids)} | 100% |")
+    assert any(line.startswith("| control | ") for line in table)
+
 
 def test_eval_fails_below_a_baseline_and_names_bad_input(tmp_path: Path) -> None:
     (tmp_path / "floor.json").write_text(json.dumps({"rates": {"passed": 1.0}}), encoding="utf-8")
