@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.response import BoltResponse
 
 from api.slack import blocks
 from api.slack.buttons import SlackButtons
@@ -28,6 +29,7 @@ from api.slack.chat import SlackChat, thread_key
 from api.slack.commands import SlackCommands
 from api.slack.operations import SlackOperations
 from api.slack.people import SlackUsers
+from api.slack.retries import SeenEvents
 from api.slack.web import SlackWeb, web_client
 from connectors.notify.slack.mrkdwn import escape
 from core.clock import Clock
@@ -76,11 +78,13 @@ class SlackBot:
             ssl_check_enabled=http,
         )
         self._socket: AsyncSocketModeHandler | None = None
+        self._seen = SeenEvents(clock)
         self._register()
 
     def _register(self) -> None:
         commands = SlackCommands(self)
         buttons = SlackButtons(self)
+        self.app.middleware(self._once)
         self.app.event("app_mention")(self._on_mention)
         self.app.event("message")(self._on_message)
         self.app.command(self.command)(commands.handle)
@@ -117,6 +121,17 @@ class SlackBot:
             with contextlib.suppress(asyncio.CancelledError):
                 await connecting
             log.info("slack.socket_mode_closed")
+
+    async def _once(
+        self, body: dict[str, Any], response: BoltResponse, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse:
+        """Acknowledge and drop a redelivered event (`retries.py`); pass everything else on."""
+        event_id = body.get("event_id")
+        if isinstance(event_id, str) and not self._seen.first(event_id):
+            log.info("slack.event_redelivered", event_id=event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+        return response
 
     async def _on_mention(self, event: dict[str, Any]) -> None:
         """`@PixelView question` in a channel: answer in the thread."""

@@ -72,9 +72,18 @@ class SlackRig:
         response: httpx.Response = self.client.post("/slack/events", content=body, headers=headers)
         return response
 
-    def event(self, event: dict[str, Any]) -> httpx.Response:
-        payload = {"type": "event_callback", "team_id": TEAM, "event_id": "Ev1", "event": event}
-        return self.send(json.dumps(payload).encode(), "application/json")
+    def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None
+    ) -> httpx.Response:
+        """Deliver `event` (its id: `Ev<ts>` unless given; `retry`: Slack's redelivery number)."""
+        event_id = event_id or f"Ev{event.get('ts', '')}"
+        payload = {"type": "event_callback", "team_id": TEAM, "event_id": event_id, "event": event}
+        body = json.dumps(payload).encode()
+        headers = sign(SECRET, body) | {"Content-Type": "application/json"}
+        if retry is not None:
+            headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        response: httpx.Response = self.client.post("/slack/events", content=body, headers=headers)
+        return response
 
     def mention(
         self, user: str, question: str, ts: str, *, thread_ts: str | None = None

@@ -133,6 +133,27 @@ def test_a_mention_is_answered_in_its_thread_with_the_steps(rig: SlackRig) -> No
     assert rig.chat.asked[1]["actor"] == "slack:U_EVE"  # unknown people may ask
 
 
+def test_a_redelivered_event_is_acknowledged_and_answered_once(rig: SlackRig) -> None:
+    mention = {
+        "type": "app_mention",
+        "user": "U_ADA",
+        "text": "<@UBOT> which incidents are open?",
+        "ts": "1700000300.1",
+        "channel": "C_OPS",
+    }
+    assert rig.event(mention, event_id="Ev42").status_code == 200
+    rig.slack.wait_for("chat.postMessage")
+    for retry in (1, 2):  # Slack thought the first delivery failed
+        assert rig.event(mention, event_id="Ev42", retry=retry).status_code == 200
+    later = {"ts": "1700000300.2", "text": "<@UBOT> and the critical ones?"}
+    rig.event(mention | later, event_id="Ev43")  # a new event, after the redeliveries
+    assert len(rig.slack.wait_for("chat.postMessage", 2)) == 2
+    assert [asked["question"] for asked in rig.chat.asked] == [
+        "which incidents are open?",
+        "and the critical ones?",
+    ]
+
+
 def test_a_direct_message_is_answered_and_other_messages_are_not(rig: SlackRig) -> None:
     dm = {"type": "message", "channel_type": "im", "channel": "D_BOB", "user": "U_BOB"}
     rig.event(dm | {"text": "anything else?", "ts": "1.000001", "bot_id": "BPIXEL"})
