@@ -11,7 +11,7 @@ import email.policy
 import hashlib
 import hmac
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -183,6 +183,14 @@ class Mailbox:
     def __init__(self, refused: set[str]) -> None:
         self.refused = refused
         self.delivered: list[tuple[Envelope, EmailMessage]] = []
+        self.sessions = 0
+
+    async def handle_EHLO(
+        self, _server: SMTP, session: Session, _envelope: Envelope, name: str, lines: list[str]
+    ) -> list[str]:
+        self.sessions += 1  # one EHLO per session (no STARTTLS here)
+        session.host_name = name  # what aiosmtpd does when no handler takes EHLO
+        return lines
 
     async def handle_RCPT(
         self, _server: SMTP, _session: Session, envelope: Envelope, address: str, _opts: list[str]
@@ -204,10 +212,8 @@ def refuse_every_login(*_args: Any) -> AuthResult:
     return AuthResult(success=False, handled=False)
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[Mailbox, int]]:
-    mailbox = Mailbox(refused={"nobody@example.com"})
-    port = free_port()
+def smtp_controller(mailbox: Mailbox, port: int) -> Controller:
+    """A started aiosmtpd server on `port` delivering to `mailbox`."""
     controller = Controller(
         mailbox,
         hostname="127.0.0.1",
@@ -216,10 +222,32 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
         auth_require_tls=False,
     )
     controller.start()
+    return controller
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox(refused={"nobody@example.com"})
+    port = free_port()
+    controller = smtp_controller(mailbox, port)
     try:
         yield mailbox, port
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def mailer_of() -> Iterator[Callable[..., EmailNotifier]]:
+    """Makes notifiers as `mailer` does, and closes them (their idle sessions) afterwards."""
+    made: list[EmailNotifier] = []
+
+    def make(port: int, **options: Any) -> EmailNotifier:
+        made.append(mailer(port, **options))
+        return made[-1]
+
+    yield make
+    for notifier in made:
+        notifier.close()
 
 
 def mailer(port: int, *, timeout_s: float = 5, **options: Any) -> EmailNotifier:
@@ -234,12 +262,14 @@ def mailer(port: int, *, timeout_s: float = 5, **options: Any) -> EmailNotifier:
     )
 
 
-def test_email_sends_text_and_html_with_a_stable_message_id(smtp: tuple[Mailbox, int]) -> None:
+def test_email_sends_text_and_html_with_a_stable_message_id(
+    smtp: tuple[Mailbox, int], mailer_of: Callable[..., EmailNotifier]
+) -> None:
     mailbox, port = smtp
-    first = mailer(port).send(EmailTarget(address="oncall@example.com"), PAGE)
-    second = mailer(port).send(EmailTarget(address="oncall@example.com"), PAGE)
+    first = mailer_of(port).send(EmailTarget(address="oncall@example.com"), PAGE)
+    second = mailer_of(port).send(EmailTarget(address="oncall@example.com"), PAGE)
     other = PAGE.model_copy(update={"idempotency_key": "delivery-42-2"})
-    third = mailer(port).send(EmailTarget(address="oncall@example.com"), other)
+    third = mailer_of(port).send(EmailTarget(address="oncall@example.com"), other)
 
     assert first.provider_id == second.provider_id != third.provider_id
     assert first.provider_id is not None
@@ -260,6 +290,34 @@ def test_email_sends_text_and_html_with_a_stable_message_id(smtp: tuple[Mailbox,
     assert "cluster: prod-eu" in plain.get_content()
     assert "&lt;fail&gt; &amp; the primary" in rich.get_content()
     assert "href='https://pixelview.example.com/incidents/42'" in rich.get_content()
+
+
+def test_email_reuses_a_session_and_replaces_a_dead_or_failed_one(
+    mailer_of: Callable[..., EmailNotifier],
+) -> None:
+    mailbox, port = Mailbox(refused={"nobody@example.com"}), free_port()
+    controller = smtp_controller(mailbox, port)
+    notifier = mailer_of(port)
+    oncall = EmailTarget(address="oncall@example.com")
+    for n in range(3):  # a burst: one session
+        notifier.send(oncall, PAGE.model_copy(update={"idempotency_key": f"burst-{n}"}))
+    assert (notifier.sessions_opened, mailbox.sessions, len(mailbox.delivered)) == (1, 1, 3)
+
+    with pytest.raises(InvalidRequest, match="550"):  # a failed send closes its session
+        notifier.send(EmailTarget(address="nobody@example.com"), PAGE)
+    notifier.send(oncall, PAGE)
+    assert notifier.sessions_opened == 2
+
+    controller.stop()  # the server goes away with every client; the idle session is dead
+    controller = smtp_controller(mailbox, port)
+    try:
+        notifier.send(oncall, PAGE)
+        assert (notifier.sessions_opened, len(mailbox.delivered)) == (3, 5)
+        notifier.close()
+        notifier.send(oncall, PAGE)  # after close, a send opens a session again
+        assert notifier.sessions_opened == 4
+    finally:
+        controller.stop()
 
 
 def test_email_refused_recipient_is_invalid(smtp: tuple[Mailbox, int]) -> None:

@@ -1,4 +1,9 @@
-"""Email: one SMTP session per message with `smtplib`, plain text with an HTML alternative.
+"""Email by SMTP with `smtplib`, plain text with an HTML alternative, over reused sessions.
+
+A burst of pages (a batch of deliveries, several threads) would otherwise pay a TCP connect,
+STARTTLS and a login per message: a session that sent a message is kept, idle, for
+`IDLE_S` and the next send takes it after a `NOOP` shows it alive; a session that failed is
+closed. At most `MAX_IDLE` sessions wait; `close()` quits them.
 
 A retried send is recognizable: `Message-ID` is derived from the message's idempotency key
 (`<sha256(key)[:32]>.pixelview@<sender domain>`), so every attempt of one delivery carries the
@@ -10,10 +15,13 @@ acknowledge and resolve messages together.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import smtplib
 import ssl
+import threading
+import time
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Final
@@ -25,6 +33,10 @@ from core.errors import ConfigError, Forbidden, InvalidRequest, PixelViewError, 
 
 CHANNEL: Final = "email"
 _AUTH_CODES = frozenset({530, 534, 535, 538})  # authentication required, too weak, failed, TLS
+IDLE_S: Final = 30.0
+"""An idle session is reused within this long (servers drop idle clients after minutes)."""
+MAX_IDLE: Final = 4
+"""Idle sessions kept at most (one per sending thread is enough)."""
 
 
 class EmailNotifier:
@@ -56,23 +68,67 @@ class EmailNotifier:
         self._timeout_s = timeout_s
         self._clock = clock or SystemClock()
         self._tls = ssl.create_default_context() if starttls else None
+        self._idle: list[tuple[smtplib.SMTP, float]] = []
+        self._lock = threading.Lock()
+        self.sessions_opened = 0
+        """SMTP sessions opened so far (each a connect, STARTTLS and login)."""
 
     def send(self, target: EmailTarget, message: Message) -> Receipt:
         """Send `message` to `target`; the receipt's provider id is the Message-ID."""
         email = self.compose(target, message)
+        smtp = self._reused()
         try:
-            with smtplib.SMTP(self._host, self._port, timeout=self._timeout_s) as smtp:
-                if self._tls is not None:
-                    smtp.starttls(context=self._tls)
-                if self._username is not None:
-                    smtp.login(self._username, self._password or "")
-                smtp.send_message(email, self._sender_address, [target.address])
+            if smtp is None:
+                smtp = self._open()
+            smtp.send_message(email, self._sender_address, [target.address])
         except OSError as e:  # smtplib.SMTPException is an OSError too
+            if smtp is not None:
+                _quit(smtp)
             raise self._error(e, target) from e
+        self._keep(smtp)
         return Receipt(channel=CHANNEL, target=target.label(), provider_id=email["Message-ID"])
 
     def close(self) -> None:
-        """Nothing to release: each message has an SMTP session of its own."""
+        """Quit the idle sessions."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for smtp, _ in idle:
+            _quit(smtp)
+
+    def _open(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self._host, self._port, timeout=self._timeout_s)
+        self.sessions_opened += 1
+        try:
+            if self._tls is not None:
+                smtp.starttls(context=self._tls)
+            if self._username is not None:
+                smtp.login(self._username, self._password or "")
+        except OSError:
+            _quit(smtp)
+            raise
+        return smtp
+
+    def _reused(self) -> smtplib.SMTP | None:
+        """An idle session that answers `NOOP`, or None; stale ones are closed."""
+        while True:
+            with self._lock:
+                if not self._idle:
+                    return None
+                smtp, since = self._idle.pop()
+            if time.monotonic() - since <= IDLE_S:
+                try:
+                    if smtp.noop()[0] == 250:
+                        return smtp
+                except OSError:
+                    pass
+            _quit(smtp)
+
+    def _keep(self, smtp: smtplib.SMTP) -> None:
+        with self._lock:
+            if len(self._idle) < MAX_IDLE:
+                self._idle.append((smtp, time.monotonic()))
+                return
+        _quit(smtp)
 
     def compose(self, target: EmailTarget, message: Message) -> EmailMessage:
         """The email for `message`: headers, plain text and an HTML alternative."""
@@ -107,6 +163,13 @@ class EmailNotifier:
             return _by_code(e.smtp_code, label, _reply(e.smtp_code, e.smtp_error))
         where = f"{self._host}:{self._port}"
         return Unavailable(failure(CHANNEL, label, f"SMTP server {where} unreachable: {e!r}"))
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    """End a session, politely when the server still listens."""
+    with contextlib.suppress(OSError):
+        smtp.quit()
+    smtp.close()
 
 
 def _by_code(code: int, label: str, detail: str) -> PixelViewError:
