@@ -61,6 +61,7 @@ class InventoryObject(SQLModel, table=True):
         ),
         Index("ix_inventory_objects_cluster_generation", "cluster", "seen_generation"),
         Index("ix_inventory_objects_status", "status"),
+        Index("ix_inventory_objects_cluster_health", "cluster", "health"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(AutoIncrementId, primary_key=True))
@@ -81,6 +82,10 @@ class InventoryObject(SQLModel, table=True):
     labels: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     status: str = Field(sa_column=Column(String(100), nullable=False))
     """A short status a person reads: `Ready`, `CrashLoopBackOff`, `2/3 ready`..."""
+    health: str = Field(
+        default="ok", sa_column=Column(String(8), nullable=False, server_default="ok")
+    )
+    """`ok`, `warn` or `bad`, judged from the status when stored (`inventory/health.py`)."""
     node: str | None = Field(default=None, sa_column=Column(String(253), nullable=True))
     """The node a pod runs on."""
     owner: str | None = Field(default=None, sa_column=Column(String(300), nullable=True))

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, or_, select, tuple_
 from sqlmodel import Session, col
 
 from core.errors import InvalidRequest
+from inventory.health import Health
 from inventory.models import InventoryCluster, InventoryObject, ObjectKind
 
 
@@ -28,6 +29,8 @@ class ObjectFilter(BaseModel):
     status: list[str] = Field(default_factory=list)
     """Any of these statuses; a status matches the whole string or one of its comma-separated
     parts (`NotReady` matches `NotReady,SchedulingDisabled`)."""
+    health: list[Health] = Field(default_factory=list)
+    """Any of these healths (`inventory/health.py`)."""
     node: str | None = None
     name: str | None = Field(None, max_length=253)
     """A case-insensitive substring of the name."""
@@ -94,6 +97,8 @@ def object_conditions(f: ObjectFilter) -> list[ColumnElement[bool]]:
         conditions.append(col(InventoryObject.node) == f.node)
     if f.status:
         conditions.append(_status_condition(f.status))
+    if f.health:
+        conditions.append(col(InventoryObject.health).in_([h.value for h in f.health]))
     if f.name:
         conditions.append(col(InventoryObject.name).ilike(f"%{_escape(f.name)}%", escape="\\"))
     labels: Any = col(InventoryObject.labels)

@@ -27,6 +27,7 @@ from core.db.engine import SessionFactory
 from core.errors import NotFound, PixelViewError
 from core.logs import get_logger
 from inventory import observe
+from inventory.health import health_of
 from inventory.models import InventoryCluster, InventoryObject
 from inventory.observe import Observed
 
@@ -122,6 +123,7 @@ def store_snapshot(
             "uid": o.uid,
             "labels": o.labels,
             "status": o.status,
+            "health": health_of(o.status).value,
             "node": o.node,
             "owner": o.owner,
             "summary": o.summary,

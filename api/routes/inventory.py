@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from api.deps import CurrentCaller, Sessions, label_filters
 from api.schemas.inventory import ClusterOut, InventoryObjectOut, InventoryObjectPage
 from inventory import queries
+from inventory.health import Health
 from inventory.models import ObjectKind
 
 router = APIRouter(prefix="/api/v1/inventory/kubernetes", tags=["inventory"])
@@ -34,6 +35,10 @@ def list_objects(
         list[str],
         Query(description="Any of these; `NotReady` also matches `NotReady,SchedulingDisabled`."),
     ] = [],  # noqa: B006
+    health: Annotated[
+        list[Health],
+        Query(description="Any of these: `ok`, `warn` (pending, partly ready), `bad` (failing)."),
+    ] = [],  # noqa: B006
     node: Annotated[str | None, Query(description="Pods on this node.")] = None,
     name: Annotated[
         str | None, Query(max_length=253, description="A substring of the name (any case).")
@@ -50,6 +55,7 @@ def list_objects(
         namespace=namespace,
         labels=label_filters(label),
         status=status,
+        health=health,
         node=node,
         name=name,
         include_gone=include_gone,

@@ -40,6 +40,8 @@ class InventoryObjectOut(Out):
     uid: str | None
     labels: dict[str, str]
     status: str
+    health: str
+    """`ok`, `warn` or `bad`, judged from the status (docs/inventory.md)."""
     node: str | None
     owner: str | None
     """`Kind/name` of the controller that owns it."""

@@ -24,6 +24,7 @@ from incidents.models.schedule import ScheduleRow
 from incidents.oncall import engine as oncall
 from incidents.oncall import store
 from inventory import queries as inventory_queries
+from inventory.health import Health
 from inventory.models import ObjectKind
 from memory.models import RunbookInfo
 
@@ -374,37 +375,10 @@ def on_call(session: Session, now: datetime, *, days: int) -> OnCallView:
 
 # ---------------------------------------------------------------- inventory
 
-BAD = (
-    "NotReady",
-    "CrashLoopBackOff",
-    "ImagePullBackOff",
-    "ErrImagePull",
-    "OOMKilled",
-    "Error",
-    "Failed",
-    "Evicted",
-    "CreateContainerConfigError",
-    "Terminating",
-)
-WARN = ("Pending", "SchedulingDisabled", "ContainerCreating", "Unknown")
-
 
 def health(obj: InventoryObjectOut) -> str:
     """`bad`, `warn`, `ok` or `gone`: how the object looks at a glance."""
-    if obj.gone_at is not None:
-        return "gone"
-    status = obj.status
-    if status.endswith(" ready"):
-        ready, _, desired = status.removesuffix(" ready").partition("/")
-        if ready.isdigit() and desired.isdigit():
-            if int(desired) and int(ready) == 0:
-                return "bad"
-            return "ok" if int(ready) >= int(desired) else "warn"
-    if any(word in status for word in BAD):
-        return "bad"
-    if any(word in status for word in WARN):
-        return "warn"
-    return "ok"
+    return "gone" if obj.gone_at is not None else obj.health
 
 
 @dataclass(frozen=True)
@@ -428,10 +402,10 @@ def inventory(
     limit: int = 300,
 ) -> InventoryView:
     """The clusters, and the objects matching the filter (only unhealthy ones if asked)."""
+    if unhealthy_only:
+        f = f.model_copy(update={"health": [Health.WARN, Health.BAD]})
     page = inventory_queries.list_objects(session, f, cursor=cursor, limit=limit)
     objects = [InventoryObjectOut.model_validate(o) for o in page.items]
-    if unhealthy_only:
-        objects = [o for o in objects if health(o) != "ok"]
     return InventoryView(
         clusters=[ClusterOut.model_validate(c) for c in inventory_queries.list_clusters(session)],
         filter=f,

@@ -117,3 +117,15 @@ def test_reading_the_inventory_needs_a_token_and_any_role_will_do(synced: Api) -
     assert synced.client.get(OBJECTS, headers=viewer).status_code == 200
     clusters = synced.client.get("/api/v1/inventory/kubernetes/clusters", headers=viewer)
     assert clusters.status_code == 200
+
+
+def test_objects_carry_their_health_and_filter_by_it(synced: Api) -> None:
+    assert names(synced, health="bad") == ["Node/node-b", "Pod/web-7d9f-oom"]
+    unhealthy = synced.list(OBJECTS, health=["warn", "bad"])["items"]
+    assert {o["health"] for o in unhealthy} <= {"warn", "bad"} and len(unhealthy) >= 2
+    healthy = synced.list(OBJECTS, health="ok", limit=500)["items"]
+    assert healthy and all(o["health"] == "ok" for o in healthy)
+    everything = synced.list(OBJECTS, limit=500)["items"]
+    assert len(healthy) + len(unhealthy) == len(everything)
+    response = synced.client.get(OBJECTS, params={"health": "sick"}, headers=synced.headers)
+    assert response.status_code == 422 and "health" in response.json()["message"]
