@@ -128,6 +128,7 @@ bench: env services ## run the benchmarks under bench/ (prints their figures)
 	$(BIN)/python -m bench.escalation
 	$(BIN)/python -m bench.triage
 	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.email
 
 .PHONY: clean
 clean: ## remove the environment and caches (keeps .pixelview data)
